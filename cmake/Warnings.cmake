@@ -1,0 +1,14 @@
+# Compiler warnings for our own code. JOB_WERROR (used by CI) makes them errors.
+option(JOB_WERROR "Treat warnings as errors" OFF)
+
+add_library(job_warnings INTERFACE)
+if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+	target_compile_options(job_warnings INTERFACE
+		-Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wvla
+		-Wmissing-prototypes -Wstrict-prototypes -Wold-style-definition
+		-Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef
+		-Wno-unused-parameter)
+	if(JOB_WERROR)
+		target_compile_options(job_warnings INTERFACE -Werror)
+	endif()
+endif()

@@ -1,0 +1,138 @@
+/*
+ * job clean: delete ended jobs and their logs. A row is deleted only while
+ * it is still ended (checked in the DELETE itself) and only when no
+ * supervisor holds its lock, so a starting or running job is never touched.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "duration.h"
+#include "home.h"
+#include "job.h"
+#include "json.h"
+#include "lock.h"
+#include "opt.h"
+#include "store.h"
+
+enum { O_OLDER = 1, O_STATUS, O_ALL, O_ALL_PROJECTS };
+
+static const struct opt_spec options[] = {
+	{ "older-than", 0, OPT_VALUE, O_OLDER },
+	{ "status", 's', OPT_VALUE, O_STATUS },
+	{ "all", 'a', OPT_NONE, O_ALL },
+	{ "all-projects", 0, OPT_NONE, O_ALL_PROJECTS },
+	{ NULL, 0, OPT_NONE, 0 },
+};
+
+static int
+cmd_clean(struct ctx *ctx, int argc, char **argv)
+{
+	struct opt_state st;
+	struct store_filter f;
+	struct err e;
+	struct job *jobs = NULL;
+	struct jval *removed = NULL;
+	size_t n = 0, i, count = 0;
+	const char *value;
+	int64_t older = 7 * 86400000LL;
+	bool all = false, all_projects = false;
+	int id, rc = EXIT_OK;
+
+	memset(&f, 0, sizeof(f));
+	err_clear(&e);
+	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
+		return cmd_error(ctx, &e);
+	while (e.code == ERR_NONE &&
+	    (id = opt_next(&st, options, &value, &e)) > 0) {
+		switch (id) {
+		case O_OLDER:
+			opt_duration("older-than", value, &older, &e);
+			break;
+		case O_STATUS:
+			if (cmd_status_mask(value, &f.statuses, &e) == 0 &&
+			    (f.statuses & STATUS_ACTIVE))
+				err_set(&e, ERR_USAGE, "clean removes ended "
+				    "jobs only, not '%s' ones", value);
+			break;
+		case O_ALL:
+			all = true;
+			break;
+		case O_ALL_PROJECTS:
+			all_projects = true;
+			break;
+		}
+	}
+	if (e.code == ERR_NONE && st.nwords > 0)
+		err_set(&e, ERR_USAGE, "unexpected argument '%s'",
+		    st.words[0]);
+	opt_free(&st);
+	if (e.code != ERR_NONE)
+		return cmd_error(ctx, &e);
+	if (f.statuses == 0)
+		f.statuses = STATUS_ENDED;
+	f.project = all_projects ? NULL : ctx->project;
+	f.finished_before = all ? 0 : job_now_ms() - older;
+	if (f.finished_before == 0 && !all)
+		f.finished_before = 1;
+	if (store_job_list(ctx->store, &f, &jobs, &n, &e) < 0)
+		return cmd_error(ctx, &e);
+	if (ctx->json)
+		removed = jarr();
+	for (i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		bool deleted;
+
+		/* A supervisor still alive may still be writing the log. */
+		if (lock_probe(ctx->home, jobs[i].id) == LOCK_HELD)
+			continue;
+		if (store_job_delete(ctx->store, jobs[i].id, &deleted,
+		    &e) < 0) {
+			rc = cmd_error(ctx, &e);
+			break;
+		}
+		if (!deleted)
+			continue;
+		home_log_path(ctx->home, jobs[i].id, path, sizeof(path));
+		unlink(path);
+		lock_remove(ctx->home, jobs[i].id);
+		count++;
+		if (removed != NULL)
+			jpush_str(removed, jobs[i].id);
+		else if (ctx->tty || !ctx->json)
+			printf("removed %s %s\n", jobs[i].id,
+			    job_status_name(jobs[i].status));
+	}
+	if (rc == EXIT_OK) {
+		if (removed != NULL) {
+			struct jval *o = jobj();
+			jset_int(o, "count", (int64_t)count);
+			jset(o, "removed", removed);
+			removed = NULL;
+			jprint(o, stdout);
+		} else
+			printf("%zu job%s removed\n", count,
+			    count == 1 ? "" : "s");
+	}
+	if (removed != NULL)
+		jfree(removed);
+	job_free_array(jobs, n);
+	return rc;
+}
+
+const struct cmd_entry cmd_clean_entry = {
+	.name = "clean",
+	.args = "[options]",
+	.summary = "Delete ended jobs and their logs.",
+	.usage =
+	    "      --older-than DUR ended more than DUR ago (default 7d)\n"
+	    "  -s, --status STATUS  only ended jobs with STATUS (repeatable)\n"
+	    "  -a, --all            every ended job, whatever its age\n"
+	    "      --all-projects   in every project, not just this one\n"
+	    "      --json           print {count, removed: [ids]}\n"
+	    "  -h, --help           show this help\n",
+	.flags = CMD_STORE | CMD_RECONCILE,
+	.exec = cmd_clean,
+};

@@ -1,0 +1,158 @@
+/* job list: the project's jobs (or every project's), newest first. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "duration.h"
+#include "job.h"
+#include "opt.h"
+#include "out.h"
+#include "store.h"
+
+enum { O_ALL = 1, O_STATUS, O_NAME, O_LIMIT };
+
+static const struct opt_spec options[] = {
+	{ "all", 'a', OPT_NONE, O_ALL },
+	{ "status", 's', OPT_VALUE, O_STATUS },
+	{ "name", 'n', OPT_VALUE, O_NAME },
+	{ "limit", 'l', OPT_VALUE, O_LIMIT },
+	{ NULL, 0, OPT_NONE, 0 },
+};
+
+static void
+print_table(const struct ctx *ctx, const struct job *jobs, size_t n)
+{
+	int width = out_width();
+	int wname = 4;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char name[256];
+		out_escape(jobs[i].name ? jobs[i].name : "-", name,
+		    sizeof(name));
+		if ((int)strlen(name) > wname)
+			wname = (int)strlen(name);
+	}
+	if (wname > 24)
+		wname = 24;
+	printf("%-26s  ", "ID");
+	out_pad(stdout, "NAME", wname);
+	printf("  %-11s  %-7s  %-8s  %-5s  %s\n", "STATUS", "EXIT", "TIME",
+	    "AGE", "COMMAND");
+	for (i = 0; i < n; i++) {
+		const struct job *j = &jobs[i];
+		char name[256], cmd[4096], code[16], dur[32], age[32];
+		int64_t end = j->finished_at ? j->finished_at : job_now_ms();
+		int used;
+
+		out_escape(j->name ? j->name : "-", name, sizeof(name));
+		if ((int)strlen(name) > wname) {
+			name[wname - 1] = '~';
+			name[wname] = '\0';
+		}
+		out_escape(j->command, cmd, sizeof(cmd));
+		if (j->signal != NULL)
+			snprintf(code, sizeof(code), "%s", j->signal + 3);
+		else if (j->exit_code >= 0)
+			snprintf(code, sizeof(code), "%d", j->exit_code);
+		else
+			snprintf(code, sizeof(code), "-");
+		if (j->started_at > 0)
+			duration_format(end - j->started_at, dur, sizeof(dur));
+		else
+			snprintf(dur, sizeof(dur), "-");
+		out_age(j->created_at, age, sizeof(age));
+		printf("%-26s  ", j->id);
+		out_pad(stdout, name, wname);
+		printf("  %s%-11s%s  %-7s  %-8s  %-5s  ",
+		    out_status_color(j->status, ctx->color),
+		    job_status_name(j->status), out_reset(ctx->color), code,
+		    dur, age);
+		/* Cut the command to the terminal, never the columns. */
+		used = 26 + 2 + wname + 2 + 11 + 2 + 7 + 2 + 8 + 2 + 5 + 2;
+		if (width > 0 && width - used > 3 &&
+		    (int)strlen(cmd) > width - used) {
+			cmd[width - used - 3] = '\0';
+			strcat(cmd, "...");
+		}
+		printf("%s\n", cmd);
+	}
+}
+
+static int
+cmd_list(struct ctx *ctx, int argc, char **argv)
+{
+	struct opt_state st;
+	struct store_filter f;
+	struct err e;
+	struct job *jobs = NULL;
+	size_t n = 0;
+	const char *value;
+	bool all = false;
+	int id, rc = EXIT_OK;
+
+	memset(&f, 0, sizeof(f));
+	f.limit = 50;
+	err_clear(&e);
+	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
+		return cmd_error(ctx, &e);
+	while (e.code == ERR_NONE &&
+	    (id = opt_next(&st, options, &value, &e)) > 0) {
+		switch (id) {
+		case O_ALL:
+			all = true;
+			break;
+		case O_STATUS:
+			cmd_status_mask(value, &f.statuses, &e);
+			break;
+		case O_NAME:
+			f.name = value;
+			break;
+		case O_LIMIT:
+			opt_int("limit", value, 0, INT32_MAX, &f.limit, &e);
+			break;
+		}
+	}
+	if (e.code == ERR_NONE && st.nwords > 0)
+		err_set(&e, ERR_USAGE, "unexpected argument '%s'",
+		    st.words[0]);
+	if (e.code != ERR_NONE)
+		goto fail;
+	f.project = all ? NULL : ctx->project;
+	if (store_job_list(ctx->store, &f, &jobs, &n, &e) < 0)
+		goto fail;
+	if (ctx->json)
+		cmd_print_jobs_json(ctx, jobs, n, true);
+	else if (n > 0)
+		print_table(ctx, jobs, n);
+	if (n == 0 && !all && f.statuses == 0 && f.name == NULL) {
+		int64_t others = 0;
+		if (store_job_count_other(ctx->store, ctx->project, &others,
+		    &e) == 0 && others > 0)
+			fprintf(stderr, "job: no jobs in this project; %lld "
+			    "in other projects (job list --all shows them)\n",
+			    (long long)others);
+	}
+	goto out;
+fail:
+	rc = cmd_error(ctx, &e);
+out:
+	job_free_array(jobs, n);
+	opt_free(&st);
+	return rc;
+}
+
+const struct cmd_entry cmd_list_entry = {
+	.name = "list",
+	.args = "[options]",
+	.summary = "List the project's jobs, newest first.",
+	.usage =
+	    "  -a, --all            jobs of every project\n"
+	    "  -s, --status STATUS  only jobs with STATUS (repeatable)\n"
+	    "  -n, --name NAME      only jobs named NAME\n"
+	    "  -l, --limit N        at most N jobs (default 50; 0: no limit)\n"
+	    "      --json           print an array of records\n"
+	    "  -h, --help           show this help\n",
+	.flags = CMD_STORE | CMD_RECONCILE,
+	.exec = cmd_list,
+};

@@ -1,0 +1,185 @@
+/* job status: one job's whole record, or the store's state. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+#include "duration.h"
+#include "home.h"
+#include "job.h"
+#include "json.h"
+#include "opt.h"
+#include "out.h"
+#include "store.h"
+
+static const struct opt_spec options[] = {
+	{ NULL, 0, OPT_NONE, 0 },
+};
+
+static void
+field(const char *key, const char *value)
+{
+	char buf[8192];
+
+	out_escape(value, buf, sizeof(buf));
+	printf("%-13s %s\n", key, buf);
+}
+
+static void
+time_field(const char *key, int64_t ms)
+{
+	char buf[40];
+
+	if (ms == 0)
+		return;
+	json_time(ms, buf, sizeof(buf));
+	field(key, buf);
+}
+
+static void
+print_job(const struct ctx *ctx, const struct job *j)
+{
+	char path[PATH_MAX], buf[128];
+	struct stat sb;
+	int64_t end = j->finished_at ? j->finished_at : job_now_ms();
+
+	home_log_path(ctx->home, j->id, path, sizeof(path));
+	field("id", j->id);
+	if (j->name)
+		field("name", j->name);
+	field("command", j->command);
+	printf("%-13s %s%s%s\n", "status", out_status_color(j->status,
+	    ctx->color), job_status_name(j->status), out_reset(ctx->color));
+	if (j->reason)
+		field("reason", j->reason);
+	if (j->exit_code >= 0) {
+		snprintf(buf, sizeof(buf), "%d", j->exit_code);
+		field("exit_code", buf);
+	}
+	if (j->signal)
+		field("signal", j->signal);
+	field("project", j->project);
+	field("cwd", j->cwd);
+	if (j->pid > 0) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)j->pid);
+		field("pid", buf);
+	}
+	time_field("created_at", j->created_at);
+	time_field("started_at", j->started_at);
+	time_field("finished_at", j->finished_at);
+	if (j->started_at > 0) {
+		duration_format(end - j->started_at, buf, sizeof(buf));
+		field("duration", buf);
+	}
+	if (j->timeout_ms > 0) {
+		duration_format(j->timeout_ms, buf, sizeof(buf));
+		field("timeout", buf);
+	}
+	if (j->key)
+		field("key", j->key);
+	if (j->retry_of)
+		field("retry_of", j->retry_of);
+	if (j->context)
+		field("context", j->context);
+	if (j->env != NULL) {
+		size_t off = 0;
+		while (off < j->env_len) {
+			field("env", j->env + off);
+			off += strlen(j->env + off) + 1;
+		}
+	}
+	field("log", path);
+	snprintf(buf, sizeof(buf), "%lld bytes",
+	    stat(path, &sb) == 0 ? (long long)sb.st_size : 0LL);
+	field("log_size", buf);
+	if (j->log_dropped > 0) {
+		snprintf(buf, sizeof(buf), "truncated: %lld bytes of output "
+		    "were dropped (disk full)", (long long)j->log_dropped);
+		field("log_dropped", buf);
+	}
+}
+
+static int
+store_status(struct ctx *ctx)
+{
+	int64_t here[JOB_NSTATUS], all[JOB_NSTATUS];
+	struct err e;
+	int version, i;
+
+	if (store_schema_version(ctx->store, &version, &e) < 0 ||
+	    store_job_counts(ctx->store, ctx->project, here, &e) < 0 ||
+	    store_job_counts(ctx->store, NULL, all, &e) < 0)
+		return cmd_error(ctx, &e);
+	if (ctx->json) {
+		struct jval *o = jobj(), *p = jobj(), *a = jobj();
+		jset_str(o, "version", JOB_VERSION);
+		jset_str(o, "home", ctx->home);
+		jset_str(o, "store", store_path(ctx->store));
+		jset_int(o, "schema_version", version);
+		jset_str(o, "project", ctx->project);
+		for (i = 0; i < JOB_NSTATUS; i++) {
+			jset_int(p, job_status_name((enum job_status)i),
+			    here[i]);
+			jset_int(a, job_status_name((enum job_status)i),
+			    all[i]);
+		}
+		jset(o, "project_counts", p);
+		jset(o, "counts", a);
+		jprint(o, stdout);
+		return EXIT_OK;
+	}
+	printf("job %s\nhome          %s\nschema        %d\nproject       %s\n"
+	    "\n%-12s %8s %8s\n", JOB_VERSION, ctx->home, version, ctx->project,
+	    "STATUS", "PROJECT", "ALL");
+	for (i = 0; i < JOB_NSTATUS; i++)
+		printf("%-12s %8lld %8lld\n",
+		    job_status_name((enum job_status)i), (long long)here[i],
+		    (long long)all[i]);
+	return EXIT_OK;
+}
+
+static int
+cmd_status(struct ctx *ctx, int argc, char **argv)
+{
+	struct opt_state st;
+	struct err e;
+	struct job *jobs;
+	const char *value;
+	int rc;
+
+	err_clear(&e);
+	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
+		return cmd_error(ctx, &e);
+	if (opt_next(&st, options, &value, &e) == 0 && st.nwords > 1)
+		err_set(&e, ERR_USAGE, "one job at a time: unexpected '%s'",
+		    st.words[1]);
+	if (e.code != ERR_NONE) {
+		opt_free(&st);
+		return cmd_error(ctx, &e);
+	}
+	if (st.nwords == 0) {
+		opt_free(&st);
+		return store_status(ctx);
+	}
+	rc = cmd_resolve_jobs(ctx, st.words, 1, &jobs);
+	opt_free(&st);
+	if (rc != 0)
+		return rc;
+	if (ctx->json)
+		cmd_print_jobs_json(ctx, jobs, 1, false);
+	else
+		print_job(ctx, &jobs[0]);
+	job_free_array(jobs, 1);
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.args = "[options] [REF]",
+	.summary = "Show a job's record, or the store's state.",
+	.usage =
+	    "      --json           print the record as JSON\n"
+	    "  -h, --help           show this help\n",
+	.flags = CMD_STORE | CMD_RECONCILE,
+	.exec = cmd_status,
+};

@@ -1,0 +1,159 @@
+/* The command table, usage text and error reporting shared by commands. */
+#include "cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "duration.h"
+#include "home.h"
+#include "job.h"
+#include "json.h"
+#include "out.h"
+#include "store.h"
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_run_entry,
+	&cmd_list_entry,
+	&cmd_status_entry,
+	&cmd_logs_entry,
+	&cmd_wait_entry,
+	&cmd_stop_entry,
+	&cmd_retry_entry,
+	&cmd_clean_entry,
+	&cmd_help_entry,
+	NULL,
+};
+
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	const struct cmd_entry *const *p;
+
+	for (p = cmd_table; *p != NULL; p++)
+		if (strcmp((*p)->name, name) == 0)
+			return *p;
+	return NULL;
+}
+
+void
+cmd_usage(const struct cmd_entry *entry, FILE *f)
+{
+	fprintf(f, "usage: job %s %s\n\n%s\n", entry->name, entry->args,
+	    entry->summary);
+	if (entry->usage != NULL && entry->usage[0] != '\0')
+		fprintf(f, "\n%s", entry->usage);
+}
+
+int
+cmd_exit_code(enum err_code code)
+{
+	return code == ERR_USAGE ? EXIT_USAGE : EXIT_FAIL;
+}
+
+int
+cmd_error(const struct ctx *ctx, const struct err *e)
+{
+	int i;
+
+	fflush(stdout);
+	if (ctx != NULL && ctx->json) {
+		jprint(json_error(e), stderr);
+	} else {
+		fprintf(stderr, "job: %s\n", e->msg);
+		for (i = 0; i < e->ncandidates; i++)
+			fprintf(stderr, "  %s\n", e->candidates[i]);
+		if (e->code == ERR_USAGE && ctx != NULL && ctx->entry != NULL)
+			fprintf(stderr, "usage: job %s %s\n",
+			    ctx->entry->name, ctx->entry->args);
+	}
+	return cmd_exit_code(e->code);
+}
+
+struct jval *
+cmd_job_json(const struct ctx *ctx, const struct job *j)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	home_log_path(ctx->home, j->id, path, sizeof(path));
+	return json_job(j, path, stat(path, &sb) == 0 ? (int64_t)sb.st_size :
+	    0);
+}
+
+int
+cmd_print_jobs_json(const struct ctx *ctx, const struct job *jobs, size_t n,
+    bool array)
+{
+	struct jval *a;
+	size_t i;
+
+	if (!array && n == 1)
+		return jprint(cmd_job_json(ctx, &jobs[0]), stdout);
+	a = jarr();
+	for (i = 0; i < n; i++)
+		jpush(a, cmd_job_json(ctx, &jobs[i]));
+	return jprint(a, stdout);
+}
+
+void
+cmd_print_job_line(const struct ctx *ctx, const struct job *j)
+{
+	char name[256], dur[32], code[16];
+	int64_t end = j->finished_at ? j->finished_at : job_now_ms();
+
+	out_escape(j->name ? j->name : "-", name, sizeof(name));
+	if (j->started_at > 0)
+		duration_format(end - j->started_at, dur, sizeof(dur));
+	else
+		snprintf(dur, sizeof(dur), "-");
+	if (j->signal != NULL)
+		snprintf(code, sizeof(code), "%s", j->signal);
+	else if (j->exit_code >= 0)
+		snprintf(code, sizeof(code), "%d", j->exit_code);
+	else
+		snprintf(code, sizeof(code), "-");
+	printf("%s %s %s%s%s exit=%s %s\n", j->id, name,
+	    out_status_color(j->status, ctx->color),
+	    job_status_name(j->status), out_reset(ctx->color), code, dur);
+}
+
+int
+cmd_resolve_jobs(struct ctx *ctx, char **refs, int nrefs, struct job **out)
+{
+	struct job *jobs;
+	struct err e;
+	int i;
+
+	jobs = calloc((size_t)nrefs, sizeof(*jobs));
+	if (jobs == NULL) {
+		err_set(&e, ERR_IO, "out of memory");
+		return cmd_error(ctx, &e);
+	}
+	for (i = 0; i < nrefs; i++) {
+		char id[ULID_LEN + 1];
+
+		if (store_job_resolve(ctx->store, refs[i], ctx->project, id,
+		    &e) < 0 ||
+		    store_job_get(ctx->store, id, &jobs[i], &e) < 0) {
+			job_free_array(jobs, (size_t)i);
+			return cmd_error(ctx, &e);
+		}
+	}
+	*out = jobs;
+	return 0;
+}
+
+/* Parses a --status value into the mask, naming a bad one. */
+int
+cmd_status_mask(const char *value, unsigned *mask, struct err *e)
+{
+	int s = job_status_parse(value);
+
+	if (s < 0)
+		return err_set(e, ERR_USAGE, "unknown status '%s': use pending, "
+		    "running, completed, failed, stopped or interrupted",
+		    value);
+	*mask |= STATUS_BIT(s);
+	return 0;
+}

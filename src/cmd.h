@@ -1,0 +1,93 @@
+/*
+ * The command table and the context every command runs in. Each command
+ * lives in its own cmd-*.c and exports one struct cmd_entry.
+ */
+#ifndef JOB_CMD_H
+#define JOB_CMD_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "ulid.h"
+
+struct store;
+
+/* Setup the dispatcher does before calling a command. */
+#define CMD_STORE	0x1	/* open $JOB_HOME and job.db */
+#define CMD_RECONCILE	0x2	/* and reconcile jobs whose supervisor died */
+
+struct ctx {
+	char home[PATH_MAX];		/* $JOB_HOME */
+	struct store *store;		/* NULL unless CMD_STORE */
+	char cwd[PATH_MAX];		/* the caller's working folder */
+	char project[PATH_MAX];		/* its project */
+	bool json;			/* --json or JOB_FORMAT=json */
+	bool tty;			/* stdout is a terminal */
+	bool color;			/* tty and no NO_COLOR */
+	const struct cmd_entry *entry;	/* the running command */
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *args;	/* synopsis after the name */
+	const char *summary;	/* one line for `job help` */
+	const char *usage;	/* the option list, as in job.1 */
+	int flags;
+	/* argv[0] is the command name; returns the exit status. */
+	int (*exec)(struct ctx *ctx, int argc, char **argv);
+};
+
+extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_logs_entry;
+extern const struct cmd_entry cmd_wait_entry;
+extern const struct cmd_entry cmd_stop_entry;
+extern const struct cmd_entry cmd_retry_entry;
+extern const struct cmd_entry cmd_clean_entry;
+extern const struct cmd_entry cmd_help_entry;
+
+extern const struct cmd_entry *const cmd_table[];
+
+const struct cmd_entry *cmd_find(const char *name);
+/* Prints the command's usage to f. */
+void cmd_usage(const struct cmd_entry *entry, FILE *f);
+/* Reports e (to stderr, as text or JSON) and returns the exit status. */
+int cmd_error(const struct ctx *ctx, const struct err *e);
+/* Exit status for an error code: 2 for usage, 1 for the rest. */
+int cmd_exit_code(enum err_code code);
+
+/* Exit statuses; see job.1, EXIT STATUS. */
+#define EXIT_OK		0
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+#define EXIT_TIMEOUT	124
+#define EXIT_STILL_RUNNING 75
+
+struct jval;
+struct job;
+
+/* The JSON object for a job, with its log path and size. */
+struct jval *cmd_job_json(const struct ctx *ctx, const struct job *j);
+/* Prints one job as an object, or several as an array, to stdout. */
+int cmd_print_jobs_json(const struct ctx *ctx, const struct job *jobs,
+    size_t n, bool array);
+/* The one-line summary `wait` prints: id name status exit=N duration. */
+void cmd_print_job_line(const struct ctx *ctx, const struct job *j);
+/* Resolves refs to records; on failure reports and returns the status. */
+int cmd_resolve_jobs(struct ctx *ctx, char **refs, int nrefs,
+    struct job **out);
+/* Adds a --status value to a STATUS_BIT mask, naming a bad one. */
+int cmd_status_mask(const char *value, unsigned *mask, struct err *e);
+/*
+ * Waits for the jobs (ids) as `job wait` does, prints the result and
+ * returns wait's exit status. timeout_ms < 0: no timeout.
+ */
+int cmd_wait_ids(struct ctx *ctx, char ids[][ULID_LEN + 1], int n,
+    int64_t timeout_ms);
+
+#endif

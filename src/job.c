@@ -1,0 +1,90 @@
+/* Status names and the small helpers that belong to the record itself. */
+#include "job.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "proc.h"
+
+static const char *const status_names[JOB_NSTATUS] = {
+	"pending", "running", "completed", "failed", "stopped", "interrupted",
+};
+
+const char *
+job_status_name(enum job_status s)
+{
+	return (unsigned)s < JOB_NSTATUS ? status_names[s] : "unknown";
+}
+
+int
+job_status_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i < JOB_NSTATUS; i++)
+		if (strcmp(name, status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+bool
+job_status_active(enum job_status s)
+{
+	return s == JOB_PENDING || s == JOB_RUNNING;
+}
+
+void
+job_free(struct job *j)
+{
+	free(j->name);
+	free(j->command);
+	free(j->project);
+	free(j->cwd);
+	free(j->boot_id);
+	free(j->signal);
+	free(j->reason);
+	free(j->context);
+	free(j->key);
+	free(j->retry_of);
+	free(j->env);
+	free(j->stop_signal);
+	memset(j, 0, sizeof(*j));
+	j->exit_code = -1;
+}
+
+void
+job_free_array(struct job *jobs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		job_free(&jobs[i]);
+	free(jobs);
+}
+
+int
+job_exit_status(const struct job *j)
+{
+	if (j->reason != NULL && strcmp(j->reason, "timeout") == 0)
+		return 124;
+	if (j->status == JOB_INTERRUPTED)
+		return 1;
+	if (j->signal != NULL) {
+		int sig = proc_signal_number(j->signal);
+		return sig > 0 ? 128 + sig : 1;
+	}
+	if (j->exit_code >= 0)
+		return j->exit_code;
+	return 1;
+}
+
+int64_t
+job_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,119 @@
+/*
+ * flock(2) locks belong to the open file description, which the supervisor
+ * inherits across fork: the lock lives exactly as long as the last process
+ * holding that description. Waiters take LOCK_SH, which blocks until then.
+ */
+#include "lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "home.h"
+
+int
+lock_create(const char *home, const char *id, int *fd, struct err *e)
+{
+	char path[PATH_MAX];
+
+	home_lock_path(home, id, path, sizeof(path));
+	*fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (*fd < 0)
+		return err_sys(e, ERR_IO, errno, "cannot create '%s'", path);
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+		int saved = errno;
+		close(*fd);
+		unlink(path);
+		return err_sys(e, ERR_IO, saved, "cannot lock '%s'", path);
+	}
+	return 0;
+}
+
+static int
+open_lock(const char *home, const char *id)
+{
+	char path[PATH_MAX];
+
+	home_lock_path(home, id, path, sizeof(path));
+	return open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+enum lock_state
+lock_probe(const char *home, const char *id)
+{
+	int fd = open_lock(home, id);
+	enum lock_state state = LOCK_FREE;
+
+	if (fd < 0)
+		return LOCK_FREE;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+		state = LOCK_HELD;
+	close(fd);
+	return state;
+}
+
+static volatile sig_atomic_t alarmed;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	alarmed = 1;
+}
+
+int
+lock_wait(const char *home, const char *id, int64_t timeout_ms)
+{
+	struct sigaction sa, old;
+	struct itimerval it, old_it;
+	int fd, rc, result = 0;
+
+	fd = open_lock(home, id);
+	if (fd < 0)
+		return 0;
+	if (timeout_ms == 0) {
+		rc = flock(fd, LOCK_SH | LOCK_NB);
+		close(fd);
+		return rc < 0 ? 1 : 0;
+	}
+	if (timeout_ms > 0) {
+		/* No SA_RESTART: the alarm interrupts the blocking flock. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, &old);
+		memset(&it, 0, sizeof(it));
+		it.it_value.tv_sec = timeout_ms / 1000;
+		it.it_value.tv_usec = (timeout_ms % 1000) * 1000;
+		/* Repeats, in case the first alarm lands before flock blocks. */
+		it.it_interval.tv_usec = 10000;
+		setitimer(ITIMER_REAL, &it, &old_it);
+	}
+	alarmed = 0;
+	while ((rc = flock(fd, LOCK_SH)) < 0 && errno == EINTR && !alarmed)
+		;
+	if (rc < 0 && alarmed)
+		result = 1;
+	if (timeout_ms > 0) {
+		memset(&it, 0, sizeof(it));
+		setitimer(ITIMER_REAL, &it, NULL);
+		sigaction(SIGALRM, &old, NULL);
+	}
+	close(fd);
+	return result;
+}
+
+void
+lock_remove(const char *home, const char *id)
+{
+	char path[PATH_MAX];
+
+	home_lock_path(home, id, path, sizeof(path));
+	unlink(path);
+}

@@ -1,0 +1,133 @@
+/*
+ * job: run commands in the background, detached and recorded, without a
+ * daemon. main() reads the global options, finds the command in the table,
+ * does the setup its flags ask for, runs it, and checks that its output
+ * reached stdout: output lost to a full disk or a closed pipe is an error.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "home.h"
+#include "project.h"
+#include "reconcile.h"
+#include "store.h"
+
+static void
+global_usage(FILE *f)
+{
+	const struct cmd_entry *const *p;
+
+	fprintf(f, "usage: job [--json] COMMAND [ARGS...]\n\n"
+	    "Run commands in the background, detached and recorded.\n\n"
+	    "Commands:\n");
+	for (p = cmd_table; *p != NULL; p++)
+		fprintf(f, "  %-8s %s\n", (*p)->name, (*p)->summary);
+	fprintf(f, "\nRun 'job help COMMAND' or 'job COMMAND -h' for its "
+	    "options. See job(1).\n");
+}
+
+static int
+setup(struct ctx *ctx, int flags)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (project_detect(ctx->cwd, ctx->project, sizeof(ctx->project),
+	    &e) < 0)
+		return cmd_error(ctx, &e);
+	if (!(flags & CMD_STORE))
+		return 0;
+	if (home_open(ctx->home, sizeof(ctx->home), &e) < 0 ||
+	    store_open(ctx->home, &ctx->store, &e) < 0)
+		return cmd_error(ctx, &e);
+	if ((flags & CMD_RECONCILE) && reconcile_all(ctx, &e) < 0)
+		return cmd_error(ctx, &e);
+	return 0;
+}
+
+static bool
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			return true;
+	}
+	return false;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctx ctx;
+	const char *fmt = getenv("JOB_FORMAT");
+	int rc, i = 1;
+
+	/* Every file job creates is private to its user, whatever umask. */
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.json = fmt != NULL && strcmp(fmt, "json") == 0;
+	ctx.tty = isatty(STDOUT_FILENO);
+	ctx.color = ctx.tty && getenv("NO_COLOR") == NULL;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			ctx.json = true;
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			global_usage(stdout);
+			return EXIT_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("job %s\n", JOB_VERSION);
+			return EXIT_OK;
+		} else {
+			struct err e;
+			err_set(&e, ERR_USAGE, "unknown option '%s'", argv[i]);
+			cmd_error(&ctx, &e);
+			global_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		global_usage(stderr);
+		return EXIT_USAGE;
+	}
+	ctx.entry = cmd_find(argv[i]);
+	if (ctx.entry == NULL) {
+		struct err e;
+		err_set(&e, ERR_USAGE, "unknown command '%s'", argv[i]);
+		cmd_error(&ctx, &e);
+		global_usage(stderr);
+		return EXIT_USAGE;
+	}
+	argc -= i;
+	argv += i;
+	if (wants_help(argc, argv)) {
+		cmd_usage(ctx.entry, stdout);
+		rc = EXIT_OK;
+	} else {
+		rc = setup(&ctx, ctx.entry->flags);
+		if (rc == 0)
+			rc = ctx.entry->exec(&ctx, argc, argv);
+		store_close(ctx.store);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		/* The answer did not reach the reader: say so and fail. */
+		if (errno != EPIPE)
+			fprintf(stderr, "job: cannot write output: %s\n",
+			    strerror(errno));
+		return rc != 0 ? rc : EXIT_FAIL;
+	}
+	return rc;
+}

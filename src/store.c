@@ -1,0 +1,797 @@
+/*
+ * job.db through SQLite: schema and migrations, the busy policy, and one
+ * function per query. WAL lets readers run beside the single writer; every
+ * write is BEGIN IMMEDIATE, because a deferred transaction that reads and
+ * then writes fails with SQLITE_BUSY_SNAPSHOT under concurrency, which no
+ * busy handler retries.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "duration.h"
+#include "resolve.h"
+
+#define APPLICATION_ID 0x4A4F4231	/* "JOB1" */
+#define DEFAULT_BUSY_MS 5000
+
+struct store {
+	sqlite3 *db;
+	char path[PATH_MAX];
+	int64_t busy_ms;	/* give up on a lock after this long */
+	int64_t busy_since;	/* monotonic ms of the current wait */
+};
+
+static const char *const migrations[] = {
+	/* 1: the jobs table. */
+	"CREATE TABLE jobs ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" name TEXT,"
+	" command TEXT NOT NULL,"
+	" status TEXT NOT NULL,"
+	" project TEXT NOT NULL,"
+	" cwd TEXT NOT NULL,"
+	" pid INTEGER, pid_start INTEGER,"
+	" sup_pid INTEGER, sup_start INTEGER,"
+	" boot_id TEXT,"
+	" exit_code INTEGER, signal TEXT, reason TEXT,"
+	" created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER,"
+	" timeout_ms INTEGER, grace_ms INTEGER NOT NULL,"
+	" context TEXT, key TEXT, retry_of TEXT, env BLOB,"
+	" log_dropped INTEGER NOT NULL DEFAULT 0,"
+	" stop_signal TEXT, stop_grace_ms INTEGER);"
+	"CREATE INDEX jobs_project_created ON jobs(project, created_at);"
+	"CREATE INDEX jobs_active ON jobs(status)"
+	" WHERE status IN ('pending','running');"
+	"CREATE UNIQUE INDEX jobs_project_key ON jobs(project, key)"
+	" WHERE key IS NOT NULL;"
+	"CREATE UNIQUE INDEX jobs_active_name ON jobs(project, name)"
+	" WHERE name IS NOT NULL AND status IN ('pending','running');"
+	"CREATE INDEX jobs_project_name ON jobs(project, name, created_at)"
+	" WHERE name IS NOT NULL;",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+#define JOB_COLUMNS \
+	"id, name, command, status, project, cwd, pid, pid_start, sup_pid," \
+	" sup_start, boot_id, exit_code, signal, reason, created_at," \
+	" started_at, finished_at, timeout_ms, grace_ms, context, key," \
+	" retry_of, env, log_dropped, stop_signal, stop_grace_ms"
+
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * SQLite's own handler backs off to 100 ms sleeps, which inflates the tail
+ * latency of a burst tenfold: sleep 1-2 ms with jitter instead.
+ */
+static int
+busy_handler(void *arg, int count)
+{
+	struct store *st = arg;
+	struct timespec ts;
+
+	if (count == 0)
+		st->busy_since = monotonic_ms();
+	else if (monotonic_ms() - st->busy_since >= st->busy_ms)
+		return 0;
+	ts.tv_sec = 0;
+	ts.tv_nsec = 1000000 + (rand() % 1000) * 1000;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+static int
+db_error(struct store *st, struct err *e, const char *what)
+{
+	int code = sqlite3_extended_errcode(st->db);
+
+	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+		return err_set(e, ERR_STORE,
+		    "store '%s' is busy: another process holds its lock "
+		    "(%s; try again)", st->path, what);
+	if ((code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT)
+		return err_set(e, ERR_STORE,
+		    "store '%s' is not a job database or is corrupt (%s): "
+		    "move it away to start afresh", st->path,
+		    sqlite3_errmsg(st->db));
+	return err_set(e, ERR_STORE, "store '%s': %s: %s", st->path, what,
+	    sqlite3_errmsg(st->db));
+}
+
+static int
+exec_sql(struct store *st, const char *sql, struct err *e)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(st, e, sql);
+	return 0;
+}
+
+static int
+prepare(struct store *st, const char *sql, sqlite3_stmt **stmt,
+    struct err *e)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return db_error(st, e, "prepare");
+	return 0;
+}
+
+static int
+begin(struct store *st, struct err *e)
+{
+	return exec_sql(st, "BEGIN IMMEDIATE", e);
+}
+
+static int
+commit(struct store *st, struct err *e)
+{
+	if (exec_sql(st, "COMMIT", e) < 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+pragma_int(struct store *st, const char *sql, int *out, struct err *e)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, sql, &stmt, e) < 0)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(stmt);
+		return db_error(st, e, sql);
+	}
+	*out = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static int
+set_wal(struct store *st, struct err *e)
+{
+	sqlite3_stmt *stmt;
+	const unsigned char *mode;
+	int is_wal, rc;
+
+	if (prepare(st, "PRAGMA journal_mode", &stmt, e) < 0)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(stmt);
+		return db_error(st, e, "read journal mode");
+	}
+	mode = sqlite3_column_text(stmt, 0);
+	is_wal = mode != NULL && strcmp((const char *)mode, "wal") == 0;
+	sqlite3_finalize(stmt);
+	if (is_wal)
+		return 0;
+	/* Concurrent creators may collide here; the busy handler retries. */
+	return exec_sql(st, "PRAGMA journal_mode=WAL", e);
+}
+
+static int
+migrate(struct store *st, struct err *e)
+{
+	int version, appid, i;
+
+	if (pragma_int(st, "PRAGMA user_version", &version, e) < 0)
+		return -1;
+	if (version > NMIGRATIONS)
+		return err_set(e, ERR_STORE,
+		    "store '%s' has schema version %d, newer than this job "
+		    "knows (%d): upgrade job", st->path, version, NMIGRATIONS);
+	if (version == NMIGRATIONS)
+		return 0;
+	if (begin(st, e) < 0)
+		return -1;
+	/* Re-read under the write lock: another process may have migrated. */
+	if (pragma_int(st, "PRAGMA user_version", &version, e) < 0 ||
+	    pragma_int(st, "PRAGMA application_id", &appid, e) < 0)
+		goto fail;
+	if (appid != 0 && appid != APPLICATION_ID) {
+		err_set(e, ERR_STORE, "store '%s' belongs to another program",
+		    st->path);
+		goto fail;
+	}
+	for (i = version; i < NMIGRATIONS; i++)
+		if (exec_sql(st, migrations[i], e) < 0)
+			goto fail;
+	if (version < NMIGRATIONS) {
+		char sql[96];
+
+		snprintf(sql, sizeof(sql),
+		    "PRAGMA user_version=%d; PRAGMA application_id=%d",
+		    NMIGRATIONS, APPLICATION_ID);
+		if (exec_sql(st, sql, e) < 0)
+			goto fail;
+	}
+	return commit(st, e);
+fail:
+	rollback(st);
+	return -1;
+}
+
+static int64_t
+busy_timeout_from_env(void)
+{
+	const char *s = getenv("JOB_BUSY_TIMEOUT");
+	int64_t ms;
+
+	if (s != NULL && duration_parse(s, &ms) == 0)
+		return ms;
+	return DEFAULT_BUSY_MS;
+}
+
+int
+store_open(const char *home, struct store **out, struct err *e)
+{
+	struct store *st;
+	struct stat sb;
+	int fd, one = 1;
+
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return err_sys(e, ERR_IO, errno, "store");
+	if ((size_t)snprintf(st->path, sizeof(st->path), "%s/job.db", home) >=
+	    sizeof(st->path)) {
+		free(st);
+		return err_set(e, ERR_STORE, "store path too long");
+	}
+	/* Create it ourselves so it is 0600 from the start; SQLite gives its
+	 * -wal and -shm files the same mode. */
+	fd = open(st->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_sys(e, ERR_STORE, errno, "store '%s'", st->path);
+		free(st);
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		err_set(e, ERR_STORE, "store '%s' is not a regular file",
+		    st->path);
+		free(st);
+		return -1;
+	}
+	close(fd);
+	st->busy_ms = busy_timeout_from_env();
+	if (sqlite3_open_v2(st->path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		if (st->db == NULL) {
+			free(st);
+			return err_set(e, ERR_STORE, "store: out of memory");
+		}
+		db_error(st, e, "open");
+		store_close(st);
+		return -1;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_handler(st->db, busy_handler, st);
+	if (set_wal(st, e) < 0 ||
+	    exec_sql(st, "PRAGMA synchronous=NORMAL", e) < 0 ||
+	    migrate(st, e) < 0) {
+		store_close(st);
+		return -1;
+	}
+	/* Keep the WAL file on close, so readers work on a full disk. */
+	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	*out = st;
+	return 0;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close_v2(st->db);
+	free(st);
+}
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
+}
+
+int
+store_schema_version(struct store *st, int *version, struct err *e)
+{
+	return pragma_int(st, "PRAGMA user_version", version, e);
+}
+
+static int
+bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static int
+bind_int_or_null(sqlite3_stmt *stmt, int i, int64_t v)
+{
+	if (v == 0)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_int64(stmt, i, v);
+}
+
+static char *
+column_dup(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+
+	return s == NULL ? NULL : strdup((const char *)s);
+}
+
+/* Reads a row selected with JOB_COLUMNS. Returns -1 when out of memory. */
+static int
+read_job(sqlite3_stmt *stmt, struct job *j)
+{
+	const unsigned char *id = sqlite3_column_text(stmt, 0);
+	const unsigned char *status = sqlite3_column_text(stmt, 3);
+	int s;
+
+	memset(j, 0, sizeof(*j));
+	snprintf(j->id, sizeof(j->id), "%s", id ? (const char *)id : "");
+	j->name = column_dup(stmt, 1);
+	j->command = column_dup(stmt, 2);
+	s = status ? job_status_parse((const char *)status) : -1;
+	j->status = s < 0 ? JOB_INTERRUPTED : (enum job_status)s;
+	j->project = column_dup(stmt, 4);
+	j->cwd = column_dup(stmt, 5);
+	j->pid = sqlite3_column_int64(stmt, 6);
+	j->pid_start = sqlite3_column_int64(stmt, 7);
+	j->sup_pid = sqlite3_column_int64(stmt, 8);
+	j->sup_start = sqlite3_column_int64(stmt, 9);
+	j->boot_id = column_dup(stmt, 10);
+	j->exit_code = sqlite3_column_type(stmt, 11) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int(stmt, 11);
+	j->signal = column_dup(stmt, 12);
+	j->reason = column_dup(stmt, 13);
+	j->created_at = sqlite3_column_int64(stmt, 14);
+	j->started_at = sqlite3_column_int64(stmt, 15);
+	j->finished_at = sqlite3_column_int64(stmt, 16);
+	j->timeout_ms = sqlite3_column_int64(stmt, 17);
+	j->grace_ms = sqlite3_column_int64(stmt, 18);
+	j->context = column_dup(stmt, 19);
+	j->key = column_dup(stmt, 20);
+	j->retry_of = column_dup(stmt, 21);
+	if (sqlite3_column_type(stmt, 22) != SQLITE_NULL) {
+		int len = sqlite3_column_bytes(stmt, 22);
+		const void *blob = sqlite3_column_blob(stmt, 22);
+
+		j->env = malloc((size_t)len + 1);
+		if (j->env == NULL)
+			return -1;
+		if (len > 0)
+			memcpy(j->env, blob, (size_t)len);
+		j->env[len] = '\0';
+		j->env_len = (size_t)len;
+	}
+	j->log_dropped = sqlite3_column_int64(stmt, 23);
+	j->stop_signal = column_dup(stmt, 24);
+	j->stop_grace_ms = sqlite3_column_int64(stmt, 25);
+	if (j->command == NULL || j->project == NULL || j->cwd == NULL)
+		return -1;
+	return 0;
+}
+
+/* Finds a job by (project, key) inside the caller's transaction. */
+static int
+find_by_key(struct store *st, const char *project, const char *key,
+    struct job *out, bool *found, struct err *e)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*found = false;
+	if (prepare(st, "SELECT " JOB_COLUMNS " FROM jobs"
+	    " WHERE project = ?1 AND key = ?2", &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, project);
+	bind_text(stmt, 2, key);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*found = true;
+		if (read_job(stmt, out) < 0) {
+			sqlite3_finalize(stmt);
+			return err_set(e, ERR_IO, "out of memory");
+		}
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(stmt);
+		return db_error(st, e, "find key");
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static int
+name_in_use(struct store *st, const char *project, const char *name,
+    bool *used, struct err *e)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, "SELECT 1 FROM jobs WHERE project = ?1 AND name = ?2"
+	    " AND status IN ('pending','running')", &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, project);
+	bind_text(stmt, 2, name);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(st, e, "check name");
+	*used = rc == SQLITE_ROW;
+	return 0;
+}
+
+int
+store_job_insert(struct store *st, const struct job *j, struct job *existing,
+    bool *found, struct err *e)
+{
+	sqlite3_stmt *stmt;
+	bool used = false;
+	int rc;
+
+	*found = false;
+	if (begin(st, e) < 0)
+		return -1;
+	if (j->key != NULL &&
+	    find_by_key(st, j->project, j->key, existing, found, e) < 0)
+		goto fail;
+	if (*found)
+		return commit(st, e);
+	if (j->name != NULL) {
+		if (name_in_use(st, j->project, j->name, &used, e) < 0)
+			goto fail;
+		if (used) {
+			err_set(e, ERR_NAME_IN_USE, "a job named '%s' is "
+			    "already active in this project", j->name);
+			goto fail;
+		}
+	}
+	if (prepare(st, "INSERT INTO jobs (id, name, command, status, project,"
+	    " cwd, boot_id, created_at, timeout_ms, grace_ms, context, key,"
+	    " retry_of, env) VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7,"
+	    " ?8, ?9, ?10, ?11, ?12, ?13)", &stmt, e) < 0)
+		goto fail;
+	bind_text(stmt, 1, j->id);
+	bind_text(stmt, 2, j->name);
+	bind_text(stmt, 3, j->command);
+	bind_text(stmt, 4, j->project);
+	bind_text(stmt, 5, j->cwd);
+	bind_text(stmt, 6, j->boot_id);
+	sqlite3_bind_int64(stmt, 7, j->created_at);
+	bind_int_or_null(stmt, 8, j->timeout_ms);
+	sqlite3_bind_int64(stmt, 9, j->grace_ms);
+	bind_text(stmt, 10, j->context);
+	bind_text(stmt, 11, j->key);
+	bind_text(stmt, 12, j->retry_of);
+	if (j->env != NULL)
+		sqlite3_bind_blob(stmt, 13, j->env, (int)j->env_len,
+		    SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(stmt, 13);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		db_error(st, e, "insert job");
+		goto fail;
+	}
+	return commit(st, e);
+fail:
+	rollback(st);
+	return -1;
+}
+
+/* Runs one UPDATE/DELETE in its own transaction; *changed = rows touched. */
+static int
+write_one(struct store *st, sqlite3_stmt *stmt, bool *changed,
+    const char *what, struct err *e)
+{
+	int rc;
+
+	if (begin(st, e) < 0) {
+		sqlite3_finalize(stmt);
+		return -1;
+	}
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		db_error(st, e, what);
+		rollback(st);
+		return -1;
+	}
+	if (changed != NULL)
+		*changed = sqlite3_changes(st->db) > 0;
+	return commit(st, e);
+}
+
+int
+store_job_mark_running(struct store *st, const struct job *j, struct err *e)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "UPDATE jobs SET status = 'running', pid = ?2,"
+	    " pid_start = ?3, sup_pid = ?4, sup_start = ?5, started_at = ?6"
+	    " WHERE id = ?1 AND status = 'pending'", &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, j->id);
+	sqlite3_bind_int64(stmt, 2, j->pid);
+	sqlite3_bind_int64(stmt, 3, j->pid_start);
+	sqlite3_bind_int64(stmt, 4, j->sup_pid);
+	sqlite3_bind_int64(stmt, 5, j->sup_start);
+	sqlite3_bind_int64(stmt, 6, j->started_at);
+	return write_one(st, stmt, NULL, "mark running", e);
+}
+
+int
+store_job_finish(struct store *st, const char *id, const struct job_end *end,
+    bool *changed, struct err *e)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "UPDATE jobs SET status = ?2, reason = ?3,"
+	    " exit_code = ?4, signal = ?5, finished_at = ?6,"
+	    " log_dropped = ?7"
+	    " WHERE id = ?1 AND status IN ('pending','running')"
+	    " AND (?8 = 0 OR sup_pid IS NULL OR sup_pid = ?8)", &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, id);
+	bind_text(stmt, 2, job_status_name(end->status));
+	bind_text(stmt, 3, end->reason);
+	if (end->exit_code >= 0)
+		sqlite3_bind_int(stmt, 4, end->exit_code);
+	else
+		sqlite3_bind_null(stmt, 4);
+	bind_text(stmt, 5, end->signal);
+	sqlite3_bind_int64(stmt, 6, end->finished_at);
+	sqlite3_bind_int64(stmt, 7, end->log_dropped);
+	sqlite3_bind_int64(stmt, 8, end->sup_pid);
+	return write_one(st, stmt, changed, "record end", e);
+}
+
+int
+store_job_get(struct store *st, const char *id, struct job *out,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1",
+	    &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		rc = read_job(stmt, out);
+		sqlite3_finalize(stmt);
+		if (rc < 0) {
+			job_free(out);
+			return err_set(e, ERR_IO, "out of memory");
+		}
+		return 0;
+	}
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_DONE)
+		return err_set(e, ERR_NOT_FOUND, "no job '%s'", id);
+	return db_error(st, e, "read job");
+}
+
+int
+store_job_resolve(struct store *st, const char *ref, const char *project,
+    char id[ULID_LEN + 1], struct err *e)
+{
+	struct resolve_matches m;
+	char prefix[ULID_LEN + 2];
+	sqlite3_stmt *stmt;
+	size_t len = strlen(ref);
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	if (ulid_is_prefix(ref, len)) {
+		memcpy(prefix, ref, len + 1);
+		ulid_normalize(prefix);
+		/* A range on the primary key: no LIKE, so '%' and '_' in a
+		 * reference never act as wildcards. */
+		if (prepare(st, "SELECT id FROM jobs WHERE id >= ?1"
+		    " AND id < ?1 || x'7f' ORDER BY id LIMIT ?2", &stmt,
+		    e) < 0)
+			return -1;
+		bind_text(stmt, 1, prefix);
+		sqlite3_bind_int(stmt, 2, ERR_MAX_CANDIDATES + 1);
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			if (m.nprefix == ERR_MAX_CANDIDATES) {
+				m.prefix_more = true;
+				break;
+			}
+			snprintf(m.prefix_ids[m.nprefix++], ULID_LEN + 1, "%s",
+			    (const char *)sqlite3_column_text(stmt, 0));
+		}
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_error(st, e, "resolve");
+		if (len == ULID_LEN && m.nprefix == 1)
+			m.exact = true;
+	}
+	if (!m.exact) {
+		if (prepare(st, "SELECT id FROM jobs WHERE project = ?1"
+		    " AND name = ?2 ORDER BY created_at DESC, id DESC LIMIT 1",
+		    &stmt, e) < 0)
+			return -1;
+		bind_text(stmt, 1, project);
+		bind_text(stmt, 2, ref);
+		rc = sqlite3_step(stmt);
+		if (rc == SQLITE_ROW)
+			snprintf(m.name_id, sizeof(m.name_id), "%s",
+			    (const char *)sqlite3_column_text(stmt, 0));
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_error(st, e, "resolve");
+	}
+	return resolve_pick(ref, &m, id, e);
+}
+
+int
+store_job_list(struct store *st, const struct store_filter *f,
+    struct job **out, size_t *n, struct err *e)
+{
+	char sql[1024];
+	sqlite3_stmt *stmt;
+	struct job *jobs = NULL;
+	size_t count = 0, cap = 0;
+	int rc, i, first = 1;
+
+	snprintf(sql, sizeof(sql), "SELECT " JOB_COLUMNS " FROM jobs WHERE"
+	    " (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR name = ?2)"
+	    " AND (?3 = 0 OR coalesce(finished_at, created_at) < ?3)");
+	if (f->statuses != 0) {
+		strcat(sql, " AND status IN (");
+		/* Status names come from our own table, never from input. */
+		for (i = 0; i < JOB_NSTATUS; i++) {
+			if (!(f->statuses & STATUS_BIT(i)))
+				continue;
+			if (!first)
+				strcat(sql, ",");
+			strcat(sql, "'");
+			strcat(sql, job_status_name((enum job_status)i));
+			strcat(sql, "'");
+			first = 0;
+		}
+		strcat(sql, ")");
+	}
+	strcat(sql, " ORDER BY created_at DESC, id DESC LIMIT ?4");
+	if (prepare(st, sql, &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, f->project);
+	bind_text(stmt, 2, f->name);
+	sqlite3_bind_int64(stmt, 3, f->finished_before);
+	sqlite3_bind_int64(stmt, 4, f->limit > 0 ? f->limit : -1);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct job *nj = realloc(jobs, ncap * sizeof(*nj));
+			if (nj == NULL)
+				break;
+			jobs = nj;
+			cap = ncap;
+		}
+		if (read_job(stmt, &jobs[count]) < 0) {
+			job_free(&jobs[count]);
+			break;
+		}
+		count++;
+	}
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW) {
+		job_free_array(jobs, count);
+		return err_set(e, ERR_IO, "out of memory listing jobs");
+	}
+	if (rc != SQLITE_DONE) {
+		job_free_array(jobs, count);
+		return db_error(st, e, "list jobs");
+	}
+	*out = jobs;
+	*n = count;
+	return 0;
+}
+
+int
+store_job_count_other(struct store *st, const char *project, int64_t *count,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, "SELECT count(*) FROM jobs WHERE project != ?1",
+	    &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, project);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW)
+		return db_error(st, e, "count jobs");
+	return 0;
+}
+
+int
+store_job_counts(struct store *st, const char *project,
+    int64_t counts[JOB_NSTATUS], struct err *e)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	memset(counts, 0, sizeof(int64_t) * JOB_NSTATUS);
+	if (prepare(st, "SELECT status, count(*) FROM jobs"
+	    " WHERE ?1 IS NULL OR project = ?1 GROUP BY status", &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, project);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const unsigned char *s = sqlite3_column_text(stmt, 0);
+		int i = s ? job_status_parse((const char *)s) : -1;
+		if (i >= 0)
+			counts[i] = sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return db_error(st, e, "count jobs");
+	return 0;
+}
+
+int
+store_job_request_stop(struct store *st, const char *id, const char *signal,
+    int64_t grace_ms, struct err *e)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "UPDATE jobs SET stop_signal = ?2, stop_grace_ms = ?3"
+	    " WHERE id = ?1 AND status IN ('pending','running')", &stmt,
+	    e) < 0)
+		return -1;
+	bind_text(stmt, 1, id);
+	bind_text(stmt, 2, signal);
+	sqlite3_bind_int64(stmt, 3, grace_ms);
+	return write_one(st, stmt, NULL, "request stop", e);
+}
+
+int
+store_job_delete(struct store *st, const char *id, bool *deleted,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "DELETE FROM jobs WHERE id = ?1"
+	    " AND status NOT IN ('pending','running')", &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, id);
+	return write_one(st, stmt, deleted, "delete job", e);
+}

@@ -1,0 +1,82 @@
+/*
+ * The store: job.db, the one shared state of every `job` process. The only
+ * file that includes <sqlite3.h>. Every write is one short BEGIN IMMEDIATE
+ * transaction; no read transaction is ever held between calls.
+ */
+#ifndef JOB_STORE_H
+#define JOB_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "job.h"
+
+struct store;
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Opens (and creates or migrates) $home/job.db. */
+int store_open(const char *home, struct store **out, struct err *e);
+void store_close(struct store *st);
+const char *store_path(const struct store *st);
+int store_schema_version(struct store *st, int *version, struct err *e);
+
+/*
+ * Inserts j as pending. With a key that the project already used, nothing is
+ * inserted, *existing gets that job and *found is set. An active job with the
+ * same name in the project is ERR_NAME_IN_USE.
+ */
+int store_job_insert(struct store *st, const struct job *j,
+    struct job *existing, bool *found, struct err *e);
+/* pending -> running, with the process identities; no-op once ended. */
+int store_job_mark_running(struct store *st, const struct job *j,
+    struct err *e);
+
+/* The end of a job, as its supervisor (or reconciliation) observed it. */
+struct job_end {
+	enum job_status status;
+	const char *reason;
+	int exit_code;		/* -1 when none */
+	const char *signal;	/* NULL when none */
+	int64_t finished_at;
+	int64_t log_dropped;
+	/* Guard: only when the row still has this supervisor (0: any). */
+	int64_t sup_pid;
+};
+/* Records the end unless the row already ended. *changed says if it did. */
+int store_job_finish(struct store *st, const char *id,
+    const struct job_end *end, bool *changed, struct err *e);
+
+int store_job_get(struct store *st, const char *id, struct job *out,
+    struct err *e);
+/* Resolves a reference (id, prefix or name) to one job id. */
+int store_job_resolve(struct store *st, const char *ref, const char *project,
+    char id[ULID_LEN + 1], struct err *e);
+
+struct store_filter {
+	const char *project;	/* NULL: every project */
+	unsigned statuses;	/* STATUS_BIT mask; 0: all */
+	const char *name;	/* NULL: any */
+	int64_t finished_before; /* ended before this ms time; 0: any */
+	int64_t limit;		/* 0: no limit */
+};
+/* Jobs matching f, newest first. */
+int store_job_list(struct store *st, const struct store_filter *f,
+    struct job **out, size_t *n, struct err *e);
+/* How many jobs in other projects than project (for the list hint). */
+int store_job_count_other(struct store *st, const char *project,
+    int64_t *count, struct err *e);
+/* counts[status] for one project (or all when project is NULL). */
+int store_job_counts(struct store *st, const char *project,
+    int64_t counts[JOB_NSTATUS], struct err *e);
+
+/* Asks for a stop: remembered in the row for the supervisor to read. */
+int store_job_request_stop(struct store *st, const char *id,
+    const char *signal, int64_t grace_ms, struct err *e);
+/* Deletes an ended job's row; *deleted is false if it was not ended. */
+int store_job_delete(struct store *st, const char *id, bool *deleted,
+    struct err *e);
+
+#endif

@@ -1,0 +1,58 @@
+/* Blocking until a job's end is recorded. */
+#include "waitjob.h"
+
+#include <time.h>
+
+#include "lock.h"
+#include "reconcile.h"
+#include "store.h"
+
+#define ORPHAN_POLL_MS 10
+
+int64_t
+waitjob_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+waitjob_one(struct ctx *ctx, const char *id, int64_t deadline,
+    struct job *out, struct err *e)
+{
+	for (;;) {
+		int64_t left = -1;
+		bool settled;
+
+		if (store_job_get(ctx->store, id, out, e) < 0)
+			return -1;
+		if (!job_status_active(out->status))
+			return 0;
+		if (deadline > 0) {
+			left = deadline - waitjob_now();
+			if (left <= 0)
+				return 1;
+		}
+		if (lock_probe(ctx->home, id) == LOCK_HELD) {
+			job_free(out);
+			/* No read transaction is open while we sleep. */
+			if (lock_wait(ctx->home, id, left) == 1) {
+				if (store_job_get(ctx->store, id, out, e) < 0)
+					return -1;
+				return job_status_active(out->status) ? 1 : 0;
+			}
+			continue;
+		}
+		/* The supervisor is gone: settle the row, or watch the
+		 * orphaned process until it goes too. */
+		if (reconcile_job(ctx, out, &settled, e) < 0)
+			return -1;
+		if (!settled && reconcile_orphan_alive(ctx, out)) {
+			struct timespec ts = { 0, ORPHAN_POLL_MS * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+		job_free(out);
+	}
+}
