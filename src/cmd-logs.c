@@ -1,7 +1,14 @@
-/* job logs: print a job's output, a slice of it, or follow it. */
+/*
+ * job logs: print a job's output, a slice of it, or follow it. Bytes go
+ * through a small pipeline: the log slice, then --plain rendering, then
+ * --grep line matching, then stdout or the JSON document. Offsets always
+ * count raw log bytes, so an agent's --since NEXT_OFFSET reads exactly the
+ * new output whatever filters it uses.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,13 +24,13 @@
 #include "opt.h"
 #include "reconcile.h"
 #include "store.h"
+#include "textfilter.h"
 #include "utf8.h"
-#include "waitjob.h"
 
 #define DEFAULT_JSON_MAX (1024 * 1024)
 #define FOLLOW_POLL_MS 20
 
-enum { O_TAIL = 1, O_HEAD, O_FOLLOW, O_SINCE, O_MAX_BYTES };
+enum { O_TAIL = 1, O_HEAD, O_FOLLOW, O_SINCE, O_MAX_BYTES, O_PLAIN, O_GREP };
 
 static const struct opt_spec options[] = {
 	{ "tail", 'n', OPT_VALUE, O_TAIL },
@@ -31,16 +38,141 @@ static const struct opt_spec options[] = {
 	{ "follow", 'f', OPT_NONE, O_FOLLOW },
 	{ "since", 0, OPT_VALUE, O_SINCE },
 	{ "max-bytes", 0, OPT_VALUE, O_MAX_BYTES },
+	{ "plain", 'p', OPT_NONE, O_PLAIN },
+	{ "grep", 'g', OPT_VALUE, O_GREP },
 	{ NULL, 0, OPT_NONE, 0 },
 };
 
 struct logs_opts {
 	int64_t tail;		/* -1: not given */
-	int64_t head;
+	int64_t head;		/* -1: not given */
 	int64_t since;
 	int64_t max_bytes;	/* -1: not given */
 	bool follow;
+	bool plain;
+	const char *grep;	/* POSIX ERE, or NULL */
 };
+
+/* Where filtered output goes: stdout, or a buffer for the JSON data. */
+struct pipeline {
+	bool plain;
+	struct plain render;
+	bool grep;
+	regex_t re;
+	struct lines lines;
+	FILE *out;		/* NULL: collect into buf */
+	char *buf;
+	size_t len, cap;
+	bool failed;		/* a write failed or memory ran out */
+};
+
+static void
+sink(void *arg, const char *s, size_t len)
+{
+	struct pipeline *pl = arg;
+
+	if (pl->out != NULL) {
+		if (fwrite(s, 1, len, pl->out) != len)
+			pl->failed = true;
+		return;
+	}
+	if (pl->len + len > pl->cap) {
+		size_t ncap = pl->cap ? pl->cap : 4096;
+		char *n;
+		while (ncap < pl->len + len)
+			ncap *= 2;
+		n = realloc(pl->buf, ncap);
+		if (n == NULL) {
+			pl->failed = true;
+			return;
+		}
+		pl->buf = n;
+		pl->cap = ncap;
+	}
+	memcpy(pl->buf + pl->len, s, len);
+	pl->len += len;
+}
+
+static void
+on_line(void *arg, int64_t number, int64_t offset, const char *s, size_t len)
+{
+	struct pipeline *pl = arg;
+	char prefix[32];
+	int n;
+
+	(void)offset;
+	if (regexec(&pl->re, s, 0, NULL, 0) != 0)
+		return;
+	n = snprintf(prefix, sizeof(prefix), "%lld:", (long long)number);
+	sink(pl, prefix, (size_t)n);
+	sink(pl, s, len);
+	sink(pl, "\n", 1);
+}
+
+static void
+after_render(void *arg, const char *s, size_t len)
+{
+	struct pipeline *pl = arg;
+
+	if (pl->grep)
+		lines_feed(&pl->lines, s, len, on_line, pl);
+	else
+		sink(pl, s, len);
+}
+
+static void
+feed(void *arg, const char *s, size_t len)
+{
+	struct pipeline *pl = arg;
+
+	if (pl->plain)
+		plain_feed(&pl->render, s, len, after_render, pl);
+	else
+		after_render(pl, s, len);
+}
+
+/* The last, unfinished line goes through only once the output ended. */
+static void
+pipeline_flush(struct pipeline *pl)
+{
+	if (pl->plain)
+		plain_flush(&pl->render, after_render, pl);
+	if (pl->grep)
+		lines_flush(&pl->lines, on_line, pl);
+}
+
+static int
+pipeline_init(struct pipeline *pl, const struct logs_opts *o, FILE *out,
+    int64_t first_line, struct err *e)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->out = out;
+	pl->plain = o->plain;
+	plain_init(&pl->render);
+	if (o->grep != NULL) {
+		int rc = regcomp(&pl->re, o->grep, REG_EXTENDED | REG_NOSUB);
+		if (rc != 0) {
+			char msg[256];
+			regerror(rc, &pl->re, msg, sizeof(msg));
+			return err_set(e, ERR_USAGE, "bad --grep '%s': %s",
+			    o->grep, msg);
+		}
+		pl->grep = true;
+		lines_init(&pl->lines, first_line, 0);
+	}
+	return 0;
+}
+
+static void
+pipeline_free(struct pipeline *pl)
+{
+	plain_free(&pl->render);
+	if (pl->grep) {
+		regfree(&pl->re);
+		lines_free(&pl->lines);
+	}
+	free(pl->buf);
+}
 
 static int64_t
 file_size(int fd)
@@ -73,63 +205,89 @@ job_ended(struct ctx *ctx, const char *id, struct job *j)
 	return false;
 }
 
+/* Streams from off until the job ends; returns its exit status. */
 static int
-follow(struct ctx *ctx, const struct job *start, int fd, int64_t off)
+follow(struct ctx *ctx, const char *id, int fd, int64_t off,
+    struct pipeline *pl)
 {
 	struct job j;
 	struct timespec ts = { 0, FOLLOW_POLL_MS * 1000000L };
+	int rc;
 
 	memset(&j, 0, sizeof(j));
 	for (;;) {
 		int64_t size = file_size(fd);
-		bool ended;
 
 		if (size > off) {
-			if (logread_copy(fd, off, size, stdout) < 0)
+			if (logread_feed(fd, off, size, feed, pl) < 0 ||
+			    pl->failed || fflush(stdout) != 0)
 				return -1;
 			off = size;
-			if (fflush(stdout) != 0)
-				return -1;
 			continue;
 		}
-		ended = job_ended(ctx, start->id, &j);
-		if (ended) {
+		if (job_ended(ctx, id, &j)) {
 			/* The supervisor is gone: what is there is all. */
 			size = file_size(fd);
-			if (size > off && logread_copy(fd, off, size,
-			    stdout) < 0)
+			if (logread_feed(fd, off, size, feed, pl) < 0)
 				return -1;
+			pipeline_flush(pl);
 			break;
 		}
 		nanosleep(&ts, NULL);
 	}
 	if (j.id[0] == '\0')
 		return EXIT_FAIL;
-	{
-		int rc = job_exit_status(&j);
-		job_free(&j);
-		return rc;
+	rc = job_exit_status(&j);
+	job_free(&j);
+	return rc;
+}
+
+/* Ends a slice after its last newline, so filtered polls see whole lines. */
+static int64_t
+cut_at_line(int fd, int64_t from, int64_t to)
+{
+	char buf[4096];
+
+	while (to > from) {
+		int64_t start = to - from > (int64_t)sizeof(buf) ?
+		    to - (int64_t)sizeof(buf) : from;
+		ssize_t n = pread(fd, buf, (size_t)(to - start), start);
+		ssize_t i;
+
+		if (n <= 0)
+			return to;
+		for (i = n - 1; i >= 0; i--)
+			if (buf[i] == '\n')
+				return start + i + 1;
+		to = start;
 	}
+	return -1;
 }
 
 static int
-print_json(struct ctx *ctx, const struct job *j, int fd,
-    const struct logs_opts *o, int64_t from, int64_t to, int64_t omitted)
+print_json(const struct job *j, int fd, const struct logs_opts *o,
+    struct pipeline *pl, int64_t from, int64_t to, int64_t omitted)
 {
 	struct jval *obj;
 	char *buf;
 	size_t len, keep;
 	int64_t size = file_size(fd);
 	int64_t max = o->max_bytes >= 0 ? o->max_bytes : DEFAULT_JSON_MAX;
-	bool truncated = false, ended;
+	bool truncated = false, ended = !job_status_active(j->status);
+	bool filtered = o->plain || o->grep != NULL;
 
 	if (to - from > max) {
 		to = from + max;
 		truncated = true;
 	}
+	/* More may follow: filters must not see half a line. */
+	if (filtered && (truncated || !ended || to < size)) {
+		int64_t cut = cut_at_line(fd, from, to);
+		if (cut > from)
+			to = cut;
+	}
 	if (logread_slice(fd, from, to - from, &buf, &len) < 0)
 		return -1;
-	ended = !job_status_active(j->status);
 	/* Never end inside a character that the next read would complete. */
 	keep = len;
 	if (from + (int64_t)len < size || !ended)
@@ -143,7 +301,12 @@ print_json(struct ctx *ctx, const struct job *j, int fd,
 	jset_bool(obj, "truncated", truncated);
 	if (omitted >= 0)
 		jset_int(obj, "omitted_lines", omitted);
-	jset_strn(obj, "data", buf, keep);
+	if (filtered) {
+		feed(pl, buf, keep);
+		pipeline_flush(pl);
+		jset_strn(obj, "data", pl->buf ? pl->buf : "", pl->len);
+	} else
+		jset_strn(obj, "data", buf, keep);
 	free(buf);
 	return jprint(obj, stdout);
 }
@@ -151,9 +314,10 @@ print_json(struct ctx *ctx, const struct job *j, int fd,
 static int
 show_logs(struct ctx *ctx, const struct job *j, const struct logs_opts *o)
 {
+	struct pipeline pl;
 	char path[PATH_MAX];
 	struct err e;
-	int64_t size, from, to, omitted = -1;
+	int64_t size, from, to, omitted = -1, first_line = 1;
 	int fd, rc = EXIT_OK;
 
 	home_log_path(ctx->home, j->id, path, sizeof(path));
@@ -164,47 +328,72 @@ show_logs(struct ctx *ctx, const struct job *j, const struct logs_opts *o)
 		return cmd_error(ctx, &e);
 	}
 	size = file_size(fd);
-	from = o->since;
+	from = o->since < size ? o->since : size;
 	to = size;
-	if (from > size)
-		from = size;
 	if (o->head >= 0 && logread_head_end(fd, size, o->head, &to) < 0)
 		goto io;
 	if (o->tail >= 0) {
 		int64_t start;
 		if (logread_tail_start(fd, to, o->tail, &start) < 0)
 			goto io;
+		omitted = 0;
 		if (start > from) {
 			if (logread_count_lines(fd, start, &omitted) < 0)
 				goto io;
 			from = start;
-		} else
-			omitted = 0;
+		}
 	}
 	if (from > to)
 		from = to;
+	if (o->grep != NULL && from > 0 &&
+	    logread_count_lines(fd, from, &first_line) == 0)
+		first_line++;
+	if (pipeline_init(&pl, o, ctx->json ? NULL : stdout, first_line,
+	    &e) < 0) {
+		close(fd);
+		return cmd_error(ctx, &e);
+	}
+	if (omitted > 0 && !ctx->json)
+		printf("[... %lld line%s omitted; job logs %s for all]\n",
+		    (long long)omitted, omitted == 1 ? "" : "s", j->id);
 	if (ctx->json) {
-		if (print_json(ctx, j, fd, o, from, to, omitted) < 0)
-			goto io;
+		if (print_json(j, fd, o, &pl, from, to, omitted) < 0)
+			goto io_pl;
 	} else if (o->follow) {
-		rc = follow(ctx, j, fd, from);
+		rc = follow(ctx, j->id, fd, from, &pl);
 		if (rc < 0)
-			goto io;
-	} else if (logread_copy(fd, from, to, stdout) < 0)
-		goto io;
+			goto io_pl;
+	} else {
+		if (logread_feed(fd, from, to, feed, &pl) < 0)
+			goto io_pl;
+		pipeline_flush(&pl);
+		if (pl.failed)
+			goto io_pl;
+	}
+	pipeline_free(&pl);
 	close(fd);
 	return rc;
+io_pl:
+	pipeline_free(&pl);
 io:
 	err_sys(&e, ERR_IO, errno, "cannot read '%s'", path);
 	close(fd);
 	return cmd_error(ctx, &e);
 }
 
+int
+cmd_follow(struct ctx *ctx, const struct job *j)
+{
+	struct logs_opts o = { -1, -1, 0, -1, true, false, NULL };
+
+	return show_logs(ctx, j, &o);
+}
+
 static int
 cmd_logs(struct ctx *ctx, int argc, char **argv)
 {
 	struct opt_state st;
-	struct logs_opts o = { -1, -1, 0, -1, false };
+	struct logs_opts o = { -1, -1, 0, -1, false, false, NULL };
 	struct err e;
 	struct job *jobs;
 	const char *value;
@@ -231,6 +420,12 @@ cmd_logs(struct ctx *ctx, int argc, char **argv)
 			break;
 		case O_FOLLOW:
 			o.follow = true;
+			break;
+		case O_PLAIN:
+			o.plain = true;
+			break;
+		case O_GREP:
+			o.grep = value;
 			break;
 		}
 	}
@@ -261,16 +456,23 @@ const struct cmd_entry cmd_logs_entry = {
 	.args = "[options] REF",
 	.summary = "Print a job's output (stdout and stderr, interleaved).",
 	.usage =
-	    "  -n, --tail N         the last N lines\n"
+	    "  -n, --tail N         the last N lines (says how many were "
+	    "left out)\n"
 	    "      --head N         the first N lines\n"
 	    "      --since OFFSET   from byte OFFSET (a next_offset from "
 	    "--json)\n"
-	    "      --max-bytes N    with --json: at most N bytes of data "
+	    "      --max-bytes N    with --json: at most N bytes of log "
 	    "(default 1 MiB)\n"
+	    "  -p, --plain          drop ANSI escapes; keep only the final "
+	    "state of\n"
+	    "                       lines redrawn with carriage returns\n"
+	    "  -g, --grep REGEX     only lines matching REGEX (POSIX ERE), as "
+	    "N:line\n"
 	    "  -f, --follow         stream until the job ends; exit with its "
 	    "status\n"
 	    "      --json           {id, offset, next_offset, size, eof, "
-	    "truncated, data}\n"
+	    "truncated,\n"
+	    "                       omitted_lines, data}\n"
 	    "  -h, --help           show this help\n",
 	.flags = CMD_STORE | CMD_RECONCILE,
 	.exec = cmd_logs,

@@ -15,7 +15,7 @@
 #define KEY_MAX_LEN 1024
 
 enum { O_NAME = 1, O_KEY, O_TIMEOUT, O_CWD, O_ENV, O_CONTEXT, O_GRACE,
-	O_WAIT };
+	O_WAIT, O_FOLLOW };
 
 static const struct opt_spec options[] = {
 	{ "name", 'n', OPT_VALUE, O_NAME },
@@ -26,6 +26,7 @@ static const struct opt_spec options[] = {
 	{ "context", 0, OPT_VALUE, O_CONTEXT },
 	{ "grace", 0, OPT_VALUE, O_GRACE },
 	{ "wait", 'w', OPT_NONE, O_WAIT },
+	{ "follow", 'f', OPT_NONE, O_FOLLOW },
 	{ NULL, 0, OPT_NONE, 0 },
 };
 
@@ -122,7 +123,7 @@ cmd_run(struct ctx *ctx, int argc, char **argv)
 	struct err e;
 	const char *value;
 	const char *cwd_arg = NULL;
-	bool wait = false, existing;
+	bool wait = false, follow = false, existing;
 	int id, rc = EXIT_OK;
 
 	memset(&spec, 0, sizeof(spec));
@@ -175,12 +176,20 @@ cmd_run(struct ctx *ctx, int argc, char **argv)
 		case O_WAIT:
 			wait = true;
 			break;
+		case O_FOLLOW:
+			follow = true;
+			break;
 		default:
 			goto fail;
 		}
 	}
 	if (st.nwords == 0) {
 		err_set(&e, ERR_USAGE, "no command given");
+		goto fail;
+	}
+	if (follow && ctx->json) {
+		err_set(&e, ERR_USAGE, "--follow streams text: use --wait "
+		    "with --json");
 		goto fail;
 	}
 	spec.command = join_words(st.words, st.nwords);
@@ -203,7 +212,9 @@ cmd_run(struct ctx *ctx, int argc, char **argv)
 		}
 		goto fail;
 	}
-	if (wait) {
+	if (follow)
+		rc = cmd_follow(ctx, &job);
+	else if (wait) {
 		char ids[1][ULID_LEN + 1];
 		memcpy(ids[0], job.id, sizeof(ids[0]));
 		rc = cmd_wait_ids(ctx, ids, 1, -1);
@@ -243,6 +254,8 @@ const struct cmd_entry cmd_run_entry = {
 	    "(repeatable)\n"
 	    "      --context JSON   attach any JSON value to the record\n"
 	    "  -w, --wait           wait for the job to end, as 'job wait'\n"
+	    "  -f, --follow         stream its output until it ends; exit "
+	    "with its status\n"
 	    "      --json           print the job's record as JSON\n"
 	    "  -h, --help           show this help\n",
 	.flags = CMD_STORE | CMD_RECONCILE,

@@ -1,18 +1,365 @@
-/* job wait: block until jobs end; exit with what ended them. */
+/*
+ * job wait: block until jobs end and exit with what ended them; or, with
+ * --until or --port, until one job is ready; or, with --any, until the
+ * first of several ends.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "home.h"
 #include "job.h"
+#include "json.h"
+#include "lock.h"
+#include "logread.h"
 #include "opt.h"
+#include "reconcile.h"
+#include "store.h"
+#include "textfilter.h"
 #include "waitjob.h"
 
-enum { O_TIMEOUT = 1 };
+#define READY_POLL_MS 10
+
+enum { O_TIMEOUT = 1, O_UNTIL, O_PORT, O_HOST, O_ANY };
 
 static const struct opt_spec options[] = {
 	{ "timeout", 't', OPT_VALUE, O_TIMEOUT },
+	{ "until", 'u', OPT_VALUE, O_UNTIL },
+	{ "port", 'p', OPT_VALUE, O_PORT },
+	{ "host", 0, OPT_VALUE, O_HOST },
+	{ "any", 0, OPT_NONE, O_ANY },
 	{ NULL, 0, OPT_NONE, 0 },
 };
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Whether the job has ended; when it has, *j holds its record. Probes the
+ * lock first, so a running job costs no database read.
+ */
+static bool
+ended_now(struct ctx *ctx, const char *id, struct job *j, struct err *e,
+    int *failed)
+{
+	bool settled;
+
+	*failed = 0;
+	if (lock_probe(ctx->home, id) == LOCK_HELD)
+		return false;
+	if (store_job_get(ctx->store, id, j, e) < 0) {
+		*failed = 1;
+		return true;
+	}
+	if (job_status_active(j->status) &&
+	    reconcile_job(ctx, j, &settled, e) == 0 && settled) {
+		job_free(j);
+		if (store_job_get(ctx->store, id, j, e) < 0) {
+			*failed = 1;
+			return true;
+		}
+	}
+	if (!job_status_active(j->status))
+		return true;
+	job_free(j);
+	return false;
+}
+
+struct until {
+	regex_t re;
+	bool matched;
+	int64_t number;		/* of the matching line */
+	int64_t offset;		/* where it starts in the log */
+	char *line;
+};
+
+static void
+until_line(void *arg, int64_t number, int64_t offset, const char *s,
+    size_t len)
+{
+	struct until *u = arg;
+
+	if (u->matched || regexec(&u->re, s, 0, NULL, 0) != 0)
+		return;
+	u->matched = true;
+	u->number = number;
+	u->offset = offset;
+	u->line = strndup(s, len);
+}
+
+struct until_scan {
+	struct until u;
+	struct lines lines;
+};
+
+static void
+until_feed(void *arg, const char *s, size_t len)
+{
+	struct until_scan *sc = arg;
+
+	if (!sc->u.matched)
+		lines_feed(&sc->lines, s, len, until_line, &sc->u);
+}
+
+/* A line still being written counts too: its text is there already. */
+static void
+until_partial(struct until_scan *sc)
+{
+	struct lines *l = &sc->lines;
+
+	if (sc->u.matched || l->buf == NULL || l->len == 0)
+		return;
+	l->buf[l->len] = '\0';
+	until_line(&sc->u, l->number, l->offset, l->buf, l->len);
+}
+
+/* The result of --until or --port, printed as one line or one object. */
+static int
+print_ready(struct ctx *ctx, const struct job *j, bool ready,
+    const struct until *u, const char *host, int64_t port)
+{
+	if (ctx->json) {
+		struct jval *o = jobj();
+		jset_str(o, "id", j->id);
+		if (u != NULL) {
+			jset_bool(o, "matched", ready);
+			jset_str(o, "line", ready ? u->line : NULL);
+			if (ready)
+				jset_int(o, "offset", u->offset);
+			else
+				jset_null(o, "offset");
+		} else {
+			jset_bool(o, "ready", ready);
+			jset_str(o, "host", host);
+			jset_int(o, "port", port);
+		}
+		jset_str(o, "status", job_status_name(j->status));
+		if (j->exit_code >= 0)
+			jset_int(o, "exit_code", j->exit_code);
+		else
+			jset_null(o, "exit_code");
+		return jprint(o, stdout);
+	}
+	if (ready && u != NULL)
+		printf("%s\n", u->line);
+	else if (ready)
+		printf("%s:%lld is accepting connections\n", host,
+		    (long long)port);
+	else
+		cmd_print_job_line(ctx, j);
+	return 0;
+}
+
+static int64_t
+file_size(int fd)
+{
+	struct stat sb;
+
+	return fstat(fd, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+static int
+wait_until(struct ctx *ctx, const struct job *start, const char *regex,
+    int64_t deadline)
+{
+	struct until_scan sc;
+	struct job j;
+	struct err e;
+	char path[PATH_MAX];
+	int64_t off = 0;
+	int fd, rc, failed = 0;
+	bool ended = false;
+
+	memset(&sc, 0, sizeof(sc));
+	memset(&j, 0, sizeof(j));
+	rc = regcomp(&sc.u.re, regex, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		char msg[256];
+		regerror(rc, &sc.u.re, msg, sizeof(msg));
+		err_set(&e, ERR_USAGE, "bad --until '%s': %s", regex, msg);
+		return cmd_error(ctx, &e);
+	}
+	lines_init(&sc.lines, 1, 0);
+	home_log_path(ctx->home, start->id, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err_sys(&e, ERR_IO, errno, "cannot read '%s'", path);
+		rc = cmd_error(ctx, &e);
+		goto out;
+	}
+	for (;;) {
+		int64_t size = file_size(fd);
+
+		if (size > off) {
+			if (logread_feed(fd, off, size, until_feed, &sc) < 0)
+				break;
+			off = size;
+			until_partial(&sc);
+			if (sc.u.matched)
+				break;
+			continue;
+		}
+		if (ended_now(ctx, start->id, &j, &e, &failed)) {
+			if (failed) {
+				rc = cmd_error(ctx, &e);
+				goto out;
+			}
+			/* Output written before the end is all there now. */
+			size = file_size(fd);
+			logread_feed(fd, off, size, until_feed, &sc);
+			if (!sc.u.matched)
+				lines_flush(&sc.lines, until_line, &sc.u);
+			ended = true;
+			break;
+		}
+		if (deadline > 0 && waitjob_now() >= deadline)
+			break;
+		pause_ms(READY_POLL_MS);
+	}
+	if (!ended && store_job_get(ctx->store, start->id, &j, &e) < 0) {
+		rc = cmd_error(ctx, &e);
+		goto out;
+	}
+	print_ready(ctx, &j, sc.u.matched, &sc.u, NULL, 0);
+	if (sc.u.matched)
+		rc = EXIT_OK;
+	else if (ended)
+		rc = job_exit_status(&j);
+	else
+		rc = EXIT_STILL_RUNNING;
+out:
+	if (fd >= 0)
+		close(fd);
+	job_free(&j);
+	regfree(&sc.u.re);
+	lines_free(&sc.lines);
+	free(sc.u.line);
+	return rc;
+}
+
+/* Whether something accepts TCP connections at host:port right now. */
+static bool
+port_open(const char *host, int64_t port)
+{
+	struct addrinfo hints, *res, *ai;
+	char service[24];
+	bool open_now = false;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(service, sizeof(service), "%lld", (long long)port);
+	if (getaddrinfo(host, service, &hints, &res) != 0)
+		return false;
+	for (ai = res; ai != NULL && !open_now; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype,
+		    ai->ai_protocol);
+		struct pollfd pfd;
+		int soerr = 0;
+		socklen_t len = sizeof(soerr);
+
+		if (fd < 0)
+			continue;
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			open_now = true;
+		else if (errno == EINPROGRESS) {
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, 200) == 1 &&
+			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
+			    &len) == 0 && soerr == 0)
+				open_now = true;
+		}
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return open_now;
+}
+
+static int
+wait_port(struct ctx *ctx, const struct job *start, const char *host,
+    int64_t port, int64_t deadline)
+{
+	struct job j;
+	struct err e;
+	bool ready = false, ended = false;
+	int rc, failed = 0;
+
+	memset(&j, 0, sizeof(j));
+	for (;;) {
+		if (port_open(host, port)) {
+			ready = true;
+			break;
+		}
+		if (ended_now(ctx, start->id, &j, &e, &failed)) {
+			if (failed)
+				return cmd_error(ctx, &e);
+			ended = true;
+			break;
+		}
+		if (deadline > 0 && waitjob_now() >= deadline)
+			break;
+		pause_ms(READY_POLL_MS * 2);
+	}
+	if (!ended && store_job_get(ctx->store, start->id, &j, &e) < 0)
+		return cmd_error(ctx, &e);
+	print_ready(ctx, &j, ready, NULL, host, port);
+	rc = ready ? EXIT_OK : ended ? job_exit_status(&j) : EXIT_STILL_RUNNING;
+	job_free(&j);
+	return rc;
+}
+
+/* Returns as soon as the first of the jobs has ended. */
+static int
+wait_any(struct ctx *ctx, const struct job *jobs, int n, int64_t deadline)
+{
+	struct job j;
+	struct err e;
+	int i, rc, failed;
+
+	memset(&j, 0, sizeof(j));
+	for (;;) {
+		for (i = 0; i < n; i++) {
+			if (!ended_now(ctx, jobs[i].id, &j, &e, &failed))
+				continue;
+			if (failed)
+				return cmd_error(ctx, &e);
+			if (ctx->json)
+				cmd_print_jobs_json(ctx, &j, 1, false);
+			else
+				cmd_print_job_line(ctx, &j);
+			rc = job_exit_status(&j);
+			job_free(&j);
+			return rc;
+		}
+		if (deadline > 0 && waitjob_now() >= deadline)
+			break;
+		pause_ms(READY_POLL_MS / 2);
+	}
+	if (ctx->json)
+		cmd_print_jobs_json(ctx, jobs, (size_t)n, true);
+	else
+		for (i = 0; i < n; i++)
+			cmd_print_job_line(ctx, &jobs[i]);
+	return EXIT_STILL_RUNNING;
+}
 
 int
 cmd_wait_ids(struct ctx *ctx, char ids[][ULID_LEN + 1], int n,
@@ -58,25 +405,59 @@ cmd_wait(struct ctx *ctx, int argc, char **argv)
 	struct err e;
 	struct job *jobs;
 	char (*ids)[ULID_LEN + 1];
-	const char *value;
-	int64_t timeout_ms = -1;
+	const char *value, *until = NULL, *host = "127.0.0.1";
+	int64_t timeout_ms = -1, port = 0, deadline;
+	bool any = false;
 	int id, i, rc;
 
 	err_clear(&e);
 	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
 		return cmd_error(ctx, &e);
-	while ((id = opt_next(&st, options, &value, &e)) > 0)
-		if (id == O_TIMEOUT &&
-		    opt_duration("timeout", value, &timeout_ms, &e) < 0)
+	while (e.code == ERR_NONE &&
+	    (id = opt_next(&st, options, &value, &e)) > 0) {
+		switch (id) {
+		case O_TIMEOUT:
+			opt_duration("timeout", value, &timeout_ms, &e);
 			break;
+		case O_UNTIL:
+			until = value;
+			break;
+		case O_PORT:
+			opt_int("port", value, 1, 65535, &port, &e);
+			break;
+		case O_HOST:
+			host = value;
+			break;
+		case O_ANY:
+			any = true;
+			break;
+		}
+	}
 	if (e.code == ERR_NONE && st.nwords == 0)
 		err_set(&e, ERR_USAGE, "no job given");
+	if (e.code == ERR_NONE && (until != NULL || port > 0) &&
+	    st.nwords > 1)
+		err_set(&e, ERR_USAGE, "--until and --port wait for one job");
+	if (e.code == ERR_NONE && until != NULL && port > 0)
+		err_set(&e, ERR_USAGE, "--until and --port do not go together");
 	if (e.code != ERR_NONE) {
 		opt_free(&st);
 		return cmd_error(ctx, &e);
 	}
 	rc = cmd_resolve_jobs(ctx, st.words, st.nwords, &jobs);
 	if (rc != 0) {
+		opt_free(&st);
+		return rc;
+	}
+	deadline = timeout_ms >= 0 ? waitjob_now() + timeout_ms : 0;
+	if (until != NULL || port > 0 || any) {
+		if (until != NULL)
+			rc = wait_until(ctx, &jobs[0], until, deadline);
+		else if (port > 0)
+			rc = wait_port(ctx, &jobs[0], host, port, deadline);
+		else
+			rc = wait_any(ctx, jobs, st.nwords, deadline);
+		job_free_array(jobs, (size_t)st.nwords);
 		opt_free(&st);
 		return rc;
 	}
@@ -98,10 +479,16 @@ cmd_wait(struct ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_wait_entry = {
 	.name = "wait",
 	.args = "[options] REF...",
-	.summary = "Wait until the jobs end; exit with the first non-zero "
+	.summary = "Wait until jobs end (or are ready); exit with their "
 	    "status.",
 	.usage =
 	    "  -t, --timeout DUR    give up after DUR and exit 75\n"
+	    "  -u, --until REGEX    return 0 once a line of output matches "
+	    "REGEX (ERE)\n"
+	    "  -p, --port N         return 0 once TCP port N accepts "
+	    "connections\n"
+	    "      --host HOST      the host for --port (default 127.0.0.1)\n"
+	    "      --any            return when the first of the jobs ends\n"
 	    "      --json           print the record (an array for several "
 	    "jobs)\n"
 	    "  -h, --help           show this help\n",

@@ -89,5 +89,7 @@ int cmd_status_mask(const char *value, unsigned *mask, struct err *e);
  */
 int cmd_wait_ids(struct ctx *ctx, char ids[][ULID_LEN + 1], int n,
     int64_t timeout_ms);
+/* Streams the job's log until it ends, as `logs --follow`; exit status. */
+int cmd_follow(struct ctx *ctx, const struct job *j);
 
 #endif

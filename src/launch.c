@@ -88,9 +88,13 @@ launch_job(struct ctx *ctx, const struct job *spec, struct job *out,
 	close(log_fd);
 	if (rc < 0) {
 		if (rc == SUP_LOST) {
-			struct job_end end = { JOB_INTERRUPTED,
-				"supervisor_lost", -1, NULL, job_now_ms(), 0,
-				0 };
+			struct job_end end;
+
+			memset(&end, 0, sizeof(end));
+			end.status = JOB_INTERRUPTED;
+			end.reason = "supervisor_lost";
+			end.exit_code = -1;
+			end.finished_at = job_now_ms();
 			store_job_finish(ctx->store, j.id, &end, NULL, NULL);
 		}
 		/* The supervisor recorded a failed start itself. */

@@ -117,7 +117,8 @@ logread_count_lines(int fd, int64_t end, int64_t *lines)
 }
 
 int
-logread_copy(int fd, int64_t from, int64_t to, FILE *out)
+logread_feed(int fd, int64_t from, int64_t to,
+    void (*emit)(void *arg, const char *s, size_t len), void *arg)
 {
 	char buf[CHUNK];
 
@@ -129,10 +130,33 @@ logread_copy(int fd, int64_t from, int64_t to, FILE *out)
 			return -1;
 		if (got == 0)
 			break;
-		if (fwrite(buf, 1, (size_t)got, out) != (size_t)got)
-			return -1;
+		emit(arg, buf, (size_t)got);
 		from += got;
 	}
+	return 0;
+}
+
+struct copy {
+	FILE *out;
+	int failed;
+};
+
+static void
+copy_emit(void *arg, const char *s, size_t len)
+{
+	struct copy *c = arg;
+
+	if (fwrite(s, 1, len, c->out) != len)
+		c->failed = 1;
+}
+
+int
+logread_copy(int fd, int64_t from, int64_t to, FILE *out)
+{
+	struct copy c = { out, 0 };
+
+	if (logread_feed(fd, from, to, copy_emit, &c) < 0 || c.failed)
+		return -1;
 	return 0;
 }
 

@@ -16,6 +16,9 @@ int logread_tail_start(int fd, int64_t size, int64_t n, int64_t *start);
 int logread_head_end(int fd, int64_t size, int64_t n, int64_t *end);
 /* Counts the newlines in [0, end). */
 int logread_count_lines(int fd, int64_t end, int64_t *lines);
+/* Passes [from, to) to emit in bounded chunks. */
+int logread_feed(int fd, int64_t from, int64_t to,
+    void (*emit)(void *arg, const char *s, size_t len), void *arg);
 /* Copies [from, to) to out in bounded chunks. */
 int logread_copy(int fd, int64_t from, int64_t to, FILE *out);
 /* Reads [from, from + max) into a new buffer (*len may be less at EOF). */

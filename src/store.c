@@ -197,9 +197,9 @@ set_wal(struct store *st, struct err *e)
 }
 
 static int
-migrate(struct store *st, struct err *e)
+check_version(struct store *st, struct err *e)
 {
-	int version, appid, i;
+	int version;
 
 	if (pragma_int(st, "PRAGMA user_version", &version, e) < 0)
 		return -1;
@@ -207,6 +207,16 @@ migrate(struct store *st, struct err *e)
 		return err_set(e, ERR_STORE,
 		    "store '%s' has schema version %d, newer than this job "
 		    "knows (%d): upgrade job", st->path, version, NMIGRATIONS);
+	return 0;
+}
+
+static int
+migrate(struct store *st, struct err *e)
+{
+	int version, appid, i;
+
+	if (pragma_int(st, "PRAGMA user_version", &version, e) < 0)
+		return -1;
 	if (version == NMIGRATIONS)
 		return 0;
 	if (begin(st, e) < 0)
@@ -293,7 +303,8 @@ store_open(const char *home, struct store **out, struct err *e)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_handler(st->db, busy_handler, st);
-	if (set_wal(st, e) < 0 ||
+	/* Refuse a newer schema before changing anything in the file. */
+	if (check_version(st, e) < 0 || set_wal(st, e) < 0 ||
 	    exec_sql(st, "PRAGMA synchronous=NORMAL", e) < 0 ||
 	    migrate(st, e) < 0) {
 		store_close(st);
@@ -558,9 +569,15 @@ store_job_finish(struct store *st, const char *id, const struct job_end *end,
 {
 	sqlite3_stmt *stmt;
 
+	/* The process identities fill in what a `job run` that died before
+	 * recording `running` left unset. */
 	if (prepare(st, "UPDATE jobs SET status = ?2, reason = ?3,"
 	    " exit_code = ?4, signal = ?5, finished_at = ?6,"
-	    " log_dropped = ?7"
+	    " log_dropped = ?7, pid = coalesce(pid, ?9),"
+	    " pid_start = coalesce(pid_start, ?10),"
+	    " sup_pid = coalesce(sup_pid, ?11),"
+	    " sup_start = coalesce(sup_start, ?12),"
+	    " started_at = coalesce(started_at, ?13)"
 	    " WHERE id = ?1 AND status IN ('pending','running')"
 	    " AND (?8 = 0 OR sup_pid IS NULL OR sup_pid = ?8)", &stmt, e) < 0)
 		return -1;
@@ -575,6 +592,14 @@ store_job_finish(struct store *st, const char *id, const struct job_end *end,
 	sqlite3_bind_int64(stmt, 6, end->finished_at);
 	sqlite3_bind_int64(stmt, 7, end->log_dropped);
 	sqlite3_bind_int64(stmt, 8, end->sup_pid);
+	if (end->started != NULL) {
+		const struct job *p = end->started;
+		bind_int_or_null(stmt, 9, p->pid);
+		bind_int_or_null(stmt, 10, p->pid_start);
+		bind_int_or_null(stmt, 11, p->sup_pid);
+		bind_int_or_null(stmt, 12, p->sup_start);
+		bind_int_or_null(stmt, 13, p->started_at);
+	}
 	return write_one(st, stmt, changed, "record end", e);
 }
 

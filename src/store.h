@@ -44,6 +44,9 @@ struct job_end {
 	int64_t log_dropped;
 	/* Guard: only when the row still has this supervisor (0: any). */
 	int64_t sup_pid;
+	/* The supervisor's own record of the start (pid, pid_start, sup_pid,
+	 * sup_start, started_at), for fields still unset; or NULL. */
+	const struct job *started;
 };
 /* Records the end unless the row already ended. *changed says if it did. */
 int store_job_finish(struct store *st, const char *id,

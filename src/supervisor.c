@@ -91,6 +91,7 @@ struct sup {
 	int64_t dropped_unreported;
 	int64_t disk_retry_at;
 	char last_byte;		/* of the log, to start our notes on a line */
+	struct job started;	/* identities, for the final record */
 };
 
 static int64_t
@@ -497,6 +498,7 @@ finish(struct sup *s)
 	}
 	end.finished_at = job_now_ms();
 	end.log_dropped = s->dropped;
+	end.started = &s->started;
 	if (s->dropped_unreported > 0) {
 		s->disk_retry_at = 0;
 		log_write(s, "", 0);
@@ -671,6 +673,8 @@ supervise(const struct sup_spec *spec, int status_w)
 	close_other_fds(keep, 3);
 #if defined(__linux__)
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* So `ps` and `top` tell supervisors from `job run` calls. */
+	prctl(PR_SET_NAME, "job-supervisor", 0, 0, 0);
 #endif
 	if (cloexec_pipe(sig_pipe) < 0 || cloexec_pipe(out) < 0 ||
 	    cloexec_pipe(errp) < 0)
@@ -717,6 +721,11 @@ supervise(const struct sup_spec *spec, int status_w)
 		proc_probe(s.child, &msg.pid_start, &zombie);
 		proc_probe(getpid(), &msg.sup_start, &zombie);
 	}
+	s.started.pid = msg.pid;
+	s.started.pid_start = msg.pid_start;
+	s.started.sup_pid = msg.sup_pid;
+	s.started.sup_start = msg.sup_start;
+	s.started.started_at = msg.started_at;
 	send_msg(status_w, &msg);
 	if (spec->timeout_ms > 0)
 		s.deadline = mono_ms() + spec->timeout_ms;
