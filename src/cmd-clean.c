@@ -133,6 +133,7 @@ const struct cmd_entry cmd_clean_entry = {
 	    "      --all-projects   in every project, not just this one\n"
 	    "      --json           print {count, removed: [ids]}\n"
 	    "  -h, --help           show this help\n",
+	.options = options,
 	.flags = CMD_STORE | CMD_RECONCILE,
 	.exec = cmd_clean,
 };

@@ -50,6 +50,7 @@ const struct cmd_entry cmd_help_entry = {
 	.args = "[COMMAND]",
 	.summary = "Show the commands, or one command's usage.",
 	.usage = "",
+	.options = options,
 	.flags = 0,
 	.exec = cmd_help,
 };

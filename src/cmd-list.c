@@ -153,6 +153,7 @@ const struct cmd_entry cmd_list_entry = {
 	    "  -l, --limit N        at most N jobs (default 50; 0: no limit)\n"
 	    "      --json           print an array of records\n"
 	    "  -h, --help           show this help\n",
+	.options = options,
 	.flags = CMD_STORE | CMD_RECONCILE,
 	.exec = cmd_list,
 };

@@ -474,6 +474,7 @@ const struct cmd_entry cmd_logs_entry = {
 	    "truncated,\n"
 	    "                       omitted_lines, data}\n"
 	    "  -h, --help           show this help\n",
+	.options = options,
 	.flags = CMD_STORE | CMD_RECONCILE,
 	.exec = cmd_logs,
 };

@@ -71,6 +71,7 @@ const struct cmd_entry cmd_retry_entry = {
 	    "  -w, --wait           wait for the new job to end, as 'job wait'\n"
 	    "      --json           print the new job's record\n"
 	    "  -h, --help           show this help\n",
+	.options = options,
 	.flags = CMD_STORE | CMD_RECONCILE,
 	.exec = cmd_retry,
 };

@@ -258,6 +258,7 @@ const struct cmd_entry cmd_run_entry = {
 	    "with its status\n"
 	    "      --json           print the job's record as JSON\n"
 	    "  -h, --help           show this help\n",
+	.options = options,
 	.flags = CMD_STORE | CMD_RECONCILE,
 	.exec = cmd_run,
 };

@@ -10,6 +10,7 @@
 #include "json.h"
 #include "opt.h"
 #include "out.h"
+#include "proc.h"
 #include "store.h"
 
 static const struct opt_spec options[] = {
@@ -34,6 +35,70 @@ time_field(const char *key, int64_t ms)
 		return;
 	json_time(ms, buf, sizeof(buf));
 	field(key, buf);
+}
+
+/*
+ * The live processes of a running job: its process group, and what its
+ * supervisor adopted. Empty for an ended job or a reused pid.
+ */
+static int
+job_processes(const struct job *j, struct proc_info **list, size_t *n)
+{
+	*list = NULL;
+	*n = 0;
+	if (!job_status_active(j->status) || j->pid <= 0 ||
+	    !proc_same((pid_t)j->pid, j->pid_start))
+		return 0;
+	return proc_list(j->sup_pid > 0 &&
+	    proc_same((pid_t)j->sup_pid, j->sup_start) ? (pid_t)j->sup_pid :
+	    0, (pid_t)j->pid, list, n);
+}
+
+static void
+print_processes(const struct job *j)
+{
+	struct proc_info *list;
+	size_t n, i;
+	char cmd[512], esc[1024];
+
+	if (job_processes(j, &list, &n) < 0 || n == 0)
+		return;
+	printf("%-13s %7s %7s  %s\n", "processes", "PID", "PPID", "COMMAND");
+	for (i = 0; i < n; i++) {
+		if (list[i].zombie)
+			continue;
+		proc_cmdline(list[i].pid, cmd, sizeof(cmd));
+		out_escape(cmd[0] ? cmd : list[i].comm, esc, sizeof(esc));
+		printf("%-13s %7d %7d  %s\n", "", (int)list[i].pid,
+		    (int)list[i].ppid, esc);
+	}
+	free(list);
+}
+
+static struct jval *
+processes_json(const struct job *j)
+{
+	struct proc_info *list;
+	struct jval *a = jarr();
+	size_t n, i;
+	char cmd[4096];
+
+	if (job_processes(j, &list, &n) < 0)
+		return a;
+	for (i = 0; i < n; i++) {
+		struct jval *o;
+
+		if (list[i].zombie)
+			continue;
+		o = jobj();
+		proc_cmdline(list[i].pid, cmd, sizeof(cmd));
+		jset_int(o, "pid", list[i].pid);
+		jset_int(o, "ppid", list[i].ppid);
+		jset_str(o, "command", cmd[0] ? cmd : list[i].comm);
+		jpush(a, o);
+	}
+	free(list);
+	return a;
 }
 
 static void
@@ -97,6 +162,7 @@ print_job(const struct ctx *ctx, const struct job *j)
 		    "were dropped (disk full)", (long long)j->log_dropped);
 		field("log_dropped", buf);
 	}
+	print_processes(j);
 }
 
 static int
@@ -165,9 +231,11 @@ cmd_status(struct ctx *ctx, int argc, char **argv)
 	opt_free(&st);
 	if (rc != 0)
 		return rc;
-	if (ctx->json)
-		cmd_print_jobs_json(ctx, jobs, 1, false);
-	else
+	if (ctx->json) {
+		struct jval *o = cmd_job_json(ctx, &jobs[0]);
+		jset(o, "processes", processes_json(&jobs[0]));
+		jprint(o, stdout);
+	} else
 		print_job(ctx, &jobs[0]);
 	job_free_array(jobs, 1);
 	return EXIT_OK;
@@ -176,10 +244,11 @@ cmd_status(struct ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
 	.args = "[options] [REF]",
-	.summary = "Show a job's record, or the store's state.",
+	.summary = "Show a job's record and processes, or the store's state.",
 	.usage =
 	    "      --json           print the record as JSON\n"
 	    "  -h, --help           show this help\n",
+	.options = options,
 	.flags = CMD_STORE | CMD_RECONCILE,
 	.exec = cmd_status,
 };

@@ -492,6 +492,7 @@ const struct cmd_entry cmd_wait_entry = {
 	    "      --json           print the record (an array for several "
 	    "jobs)\n"
 	    "  -h, --help           show this help\n",
+	.options = options,
 	.flags = CMD_STORE | CMD_RECONCILE,
 	.exec = cmd_wait,
 };

@@ -15,6 +15,7 @@
 #include "ulid.h"
 
 struct store;
+struct opt_spec;
 
 /* Setup the dispatcher does before calling a command. */
 #define CMD_STORE	0x1	/* open $JOB_HOME and job.db */
@@ -36,6 +37,7 @@ struct cmd_entry {
 	const char *args;	/* synopsis after the name */
 	const char *summary;	/* one line for `job help` */
 	const char *usage;	/* the option list, as in job.1 */
+	const struct opt_spec *options; /* for completions */
 	int flags;
 	/* argv[0] is the command name; returns the exit status. */
 	int (*exec)(struct ctx *ctx, int argc, char **argv);
@@ -50,6 +52,8 @@ extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_retry_entry;
 extern const struct cmd_entry cmd_clean_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_skills_entry;
+extern const struct cmd_entry cmd_completions_entry;
 
 extern const struct cmd_entry *const cmd_table[];
 

@@ -210,6 +210,30 @@ proc_list(pid_t parent, pid_t pgid, struct proc_info **out, size_t *n)
 	return 0;
 }
 
+void
+proc_cmdline(pid_t pid, char *buf, size_t len)
+{
+	buf[0] = '\0';
+#if defined(__linux__)
+	{
+		char path[64];
+		ssize_t n, i;
+
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		n = read_small_file(path, buf, len);
+		if (n <= 0)
+			return;
+		/* Arguments are NUL-separated; a trailing NUL ends the last. */
+		for (i = 0; i < n - 1; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+	}
+#else
+	(void)pid;
+	(void)len;
+#endif
+}
+
 static const struct {
 	const char *name;
 	int number;

@@ -35,6 +35,9 @@ struct proc_info {
  */
 int proc_list(pid_t parent, pid_t pgid, struct proc_info **out, size_t *n);
 
+/* The command line of pid, arguments joined by spaces; "" if unknown. */
+void proc_cmdline(pid_t pid, char *buf, size_t len);
+
 /* "TERM", "SIGTERM", "term" or "15" to 15; -1 when unknown. */
 int proc_signal_number(const char *name);
 /* 15 to "SIGTERM"; NULL when unknown. */

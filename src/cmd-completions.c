@@ -1,0 +1,172 @@
+/*
+ * job completions: shell completion scripts made from the command table, so
+ * they always offer the commands and flags this binary has; job names and
+ * ids come from the store at completion time through `job completions
+ * refs`.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "job.h"
+#include "opt.h"
+#include "store.h"
+
+static const struct opt_spec options[] = {
+	{ NULL, 0, OPT_NONE, 0 },
+};
+
+/* Commands whose words are job references. */
+static bool
+takes_refs(const struct cmd_entry *c)
+{
+	return strstr(c->args, "REF") != NULL;
+}
+
+static void
+print_flags(const struct cmd_entry *c, const char *sep)
+{
+	const struct opt_spec *o;
+
+	for (o = c->options; o != NULL && o->name != NULL; o++)
+		printf("--%s%s", o->name, sep);
+	printf("--json%s--help", sep);
+}
+
+static void
+print_bash(void)
+{
+	const struct cmd_entry *const *p;
+
+	printf("# bash completion for job; load with: "
+	    "source <(job completions bash)\n_job()\n{\n"
+	    "\tlocal cur=\"${COMP_WORDS[COMP_CWORD]}\" cmd=\"\" i\n"
+	    "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
+	    "\t\tcase \"${COMP_WORDS[i]}\" in -*) ;; *) "
+	    "cmd=\"${COMP_WORDS[i]}\"; break ;; esac\n\tdone\n"
+	    "\tif [ -z \"$cmd\" ]; then\n\t\tCOMPREPLY=($(compgen -W \"");
+	for (p = cmd_table; *p != NULL; p++)
+		printf("%s ", (*p)->name);
+	printf("--json --help --version\" -- \"$cur\"))\n\t\treturn\n\tfi\n"
+	    "\tlocal flags=\"\"\n\tcase \"$cmd\" in\n");
+	for (p = cmd_table; *p != NULL; p++) {
+		printf("\t%s) flags=\"", (*p)->name);
+		print_flags(*p, " ");
+		printf("\" ;;\n");
+	}
+	printf("\tesac\n\tcase \"$cur\" in\n\t-*) COMPREPLY=($(compgen -W "
+	    "\"$flags\" -- \"$cur\")) ;;\n\t*)\n\t\tcase \"$cmd\" in\n\t\t");
+	for (p = cmd_table; *p != NULL; p++)
+		if (takes_refs(*p))
+			printf("%s|", (*p)->name);
+	printf("_refs) COMPREPLY=($(compgen -W \"$(job completions refs "
+	    "2>/dev/null)\" -- \"$cur\")) ;;\n\t\thelp) COMPREPLY=($(compgen "
+	    "-W \"");
+	for (p = cmd_table; *p != NULL; p++)
+		printf("%s ", (*p)->name);
+	printf("\" -- \"$cur\")) ;;\n\t\tskills) COMPREPLY=($(compgen -W "
+	    "\"show install uninstall\" -- \"$cur\")) ;;\n"
+	    "\t\tcompletions) COMPREPLY=($(compgen -W \"bash zsh fish\" -- "
+	    "\"$cur\")) ;;\n\t\t*) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
+	    "\t\tesac ;;\n\tesac\n}\ncomplete -F _job job\n");
+}
+
+static void
+print_fish(void)
+{
+	const struct cmd_entry *const *p;
+	const struct opt_spec *o;
+
+	printf("# fish completion for job; load with: "
+	    "job completions fish | source\ncomplete -c job -f\n");
+	for (p = cmd_table; *p != NULL; p++) {
+		printf("complete -c job -n __fish_use_subcommand -a %s "
+		    "-d '%s'\n", (*p)->name, (*p)->summary);
+		for (o = (*p)->options; o != NULL && o->name != NULL; o++)
+			printf("complete -c job -n '__fish_seen_subcommand_from "
+			    "%s' -l %s%s\n", (*p)->name, o->name,
+			    o->arg == OPT_VALUE ? " -r" : "");
+		printf("complete -c job -n '__fish_seen_subcommand_from %s' "
+		    "-l json\n", (*p)->name);
+		if (takes_refs(*p))
+			printf("complete -c job -n '__fish_seen_subcommand_from "
+			    "%s' -a '(job completions refs 2>/dev/null)'\n",
+			    (*p)->name);
+	}
+}
+
+/* Names and ids of the project's recent jobs, one a line. */
+static int
+print_refs(struct ctx *ctx)
+{
+	struct store_filter f;
+	struct job *jobs;
+	struct err e;
+	size_t n, i;
+
+	memset(&f, 0, sizeof(f));
+	f.project = ctx->project;
+	f.limit = 100;
+	if (store_job_list(ctx->store, &f, &jobs, &n, &e) < 0)
+		return cmd_error(ctx, &e);
+	for (i = 0; i < n; i++) {
+		if (jobs[i].name != NULL && strchr(jobs[i].name, '\n') == NULL)
+			printf("%s\n", jobs[i].name);
+		printf("%s\n", jobs[i].id);
+	}
+	job_free_array(jobs, n);
+	return EXIT_OK;
+}
+
+static int
+cmd_completions(struct ctx *ctx, int argc, char **argv)
+{
+	struct opt_state st;
+	struct err e;
+	const char *value, *shell;
+	int rc = EXIT_OK;
+
+	err_clear(&e);
+	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
+		return cmd_error(ctx, &e);
+	if (opt_next(&st, options, &value, &e) == 0 && st.nwords != 1)
+		err_set(&e, ERR_USAGE, "say bash, zsh or fish");
+	if (e.code != ERR_NONE) {
+		opt_free(&st);
+		return cmd_error(ctx, &e);
+	}
+	shell = st.words[0];
+	if (strcmp(shell, "bash") == 0)
+		print_bash();
+	else if (strcmp(shell, "zsh") == 0) {
+		/* zsh runs the bash function through bashcompinit. */
+		printf("# zsh completion for job; load with: "
+		    "source <(job completions zsh)\nautoload -U +X "
+		    "bashcompinit && bashcompinit\n");
+		print_bash();
+	} else if (strcmp(shell, "fish") == 0)
+		print_fish();
+	else if (strcmp(shell, "refs") == 0)
+		rc = print_refs(ctx);
+	else {
+		err_set(&e, ERR_USAGE, "unknown shell '%s': say bash, zsh or "
+		    "fish", shell);
+		rc = cmd_error(ctx, &e);
+	}
+	opt_free(&st);
+	return rc;
+}
+
+const struct cmd_entry cmd_completions_entry = {
+	.name = "completions",
+	.args = "bash|zsh|fish",
+	.summary = "Print a shell completion script.",
+	.usage =
+	    "  bash                 source <(job completions bash)\n"
+	    "  zsh                  source <(job completions zsh)\n"
+	    "  fish                 job completions fish | source\n"
+	    "  -h, --help           show this help\n",
+	.options = options,
+	.flags = CMD_STORE,
+	.exec = cmd_completions,
+};
