@@ -3,6 +3,7 @@
  * it is still ended (checked in the DELETE itself) and only when no
  * supervisor holds its lock, so a starting or running job is never touched.
  */
+#include <dirent.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,51 @@ static const struct opt_spec options[] = {
 	{ "all-projects", 0, OPT_NONE, O_ALL_PROJECTS },
 	{ NULL, 0, OPT_NONE, 0 },
 };
+
+/*
+ * Files left by a `job run` that died before inserting its row: a log or
+ * lock with no row and no holder. A starting job holds its lock from before
+ * its files exist until its supervisor ends, so it is never taken.
+ */
+static size_t
+sweep_strays(struct ctx *ctx)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *de;
+	size_t removed = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/logs", ctx->home);
+	d = opendir(dir);
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char id[ULID_LEN + 1];
+		const char *ext = de->d_name + ULID_LEN;
+		struct job j;
+		struct err e;
+
+		if (strlen(de->d_name) < ULID_LEN ||
+		    (strcmp(ext, ".log") != 0 && strcmp(ext, ".lock") != 0) ||
+		    !ulid_is_prefix(de->d_name, ULID_LEN))
+			continue;
+		memcpy(id, de->d_name, ULID_LEN);
+		id[ULID_LEN] = '\0';
+		if (lock_probe(ctx->home, id) == LOCK_HELD)
+			continue;
+		if (store_job_get(ctx->store, id, &j, &e) == 0) {
+			job_free(&j);
+			continue;
+		}
+		if (e.code != ERR_NOT_FOUND)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
 
 static int
 cmd_clean(struct ctx *ctx, int argc, char **argv)
@@ -101,20 +147,27 @@ cmd_clean(struct ctx *ctx, int argc, char **argv)
 		count++;
 		if (removed != NULL)
 			jpush_str(removed, jobs[i].id);
-		else if (ctx->tty || !ctx->json)
+		else
 			printf("removed %s %s\n", jobs[i].id,
 			    job_status_name(jobs[i].status));
 	}
 	if (rc == EXIT_OK) {
+		size_t strays = sweep_strays(ctx);
+
 		if (removed != NULL) {
 			struct jval *o = jobj();
 			jset_int(o, "count", (int64_t)count);
+			jset_int(o, "stray_files", (int64_t)strays);
 			jset(o, "removed", removed);
 			removed = NULL;
 			jprint(o, stdout);
-		} else
+		} else {
 			printf("%zu job%s removed\n", count,
 			    count == 1 ? "" : "s");
+			if (strays > 0)
+				printf("%zu stray file%s removed\n", strays,
+				    strays == 1 ? "" : "s");
+		}
 	}
 	if (removed != NULL)
 		jfree(removed);
