@@ -292,6 +292,22 @@ print_json(const struct job *j, int fd, const struct logs_opts *o,
 	keep = len;
 	if (from + (int64_t)len < size || !ended)
 		keep = utf8_complete_len((unsigned char *)buf, len);
+	if (keep == 0 && len > 0) {
+		/* --max-bytes smaller than one character: return that whole
+		 * character rather than nothing, or a poll would never move. */
+		char more[4];
+		ssize_t n = pread(fd, more, sizeof(more), from);
+		size_t seq = n > 0 ? utf8_seq_len((unsigned char *)more,
+		    (size_t)n) : 0;
+		keep = len;
+		if (seq > len) {
+			free(buf);
+			if (logread_slice(fd, from, (int64_t)seq, &buf,
+			    &len) < 0)
+				return -1;
+			keep = len;
+		}
+	}
 	obj = jobj();
 	jset_str(obj, "id", j->id);
 	jset_int(obj, "offset", from);

@@ -207,8 +207,8 @@ cmd_run(struct ctx *ctx, int argc, char **argv)
 		if (e.code == ERR_SPAWN_FAILED && job.id[0] != '\0') {
 			char msg[sizeof(e.msg)];
 			memcpy(msg, e.msg, sizeof(msg));
-			err_set(&e, ERR_SPAWN_FAILED, "job %s: %.960s",
-			    job.id, msg);
+			err_set(&e, ERR_SPAWN_FAILED, "cannot start job %s: "
+			    "%.960s", job.id, msg);
 		}
 		goto fail;
 	}

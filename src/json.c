@@ -104,8 +104,9 @@ jprint(struct jval *v, FILE *f)
 {
 	int rc;
 
+	/* 15 digits: 0.005 prints as 0.005, not 0.0050000000000000001. */
 	rc = json_dumpf(J(v), f, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	    JSON_ENCODE_ANY);
+	    JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	if (rc == 0 && fputc('\n', f) == EOF)
 		rc = -1;
 	json_decref(J(v));
@@ -121,13 +122,19 @@ jfree(struct jval *v)
 void
 json_time(int64_t ms, char *buf, size_t len)
 {
-	time_t t = (time_t)(ms / 1000);
+	int64_t sec = ms / 1000, frac = ms % 1000;
+	time_t t;
 	struct tm tm;
 
+	if (frac < 0) {
+		frac += 1000;
+		sec--;
+	}
+	t = (time_t)sec;
 	gmtime_r(&t, &tm);
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	    tm.tm_min, tm.tm_sec, (int)frac);
 }
 
 static void
@@ -185,7 +192,8 @@ json_job(const struct job *j, const char *log_path, int64_t log_bytes)
 	set_seconds(o, "timeout_s", j->timeout_ms, j->timeout_ms > 0);
 	set_seconds(o, "grace_s", j->grace_ms, true);
 	if (j->context != NULL) {
-		json_t *ctx = json_loads(j->context, JSON_DECODE_ANY, NULL);
+		json_t *ctx = json_loads(j->context,
+		    JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 		json_object_set_new(o, "context", ctx ? ctx : json_null());
 	} else
 		json_object_set_new(o, "context", json_null());
@@ -241,7 +249,8 @@ json_normalize(const char *text, char **compact, struct err *e)
 	json_error_t je;
 	json_t *v;
 
-	v = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+	v = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES |
+	    JSON_ALLOW_NUL, &je);
 	if (v == NULL)
 		return err_set(e, ERR_USAGE, "--context is not valid JSON: %s "
 		    "(line %d, column %d)", je.text, je.line, je.column);

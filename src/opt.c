@@ -140,7 +140,8 @@ opt_int(const char *opt, const char *s, int64_t min, int64_t max,
 	long long v;
 
 	errno = 0;
-	if (*s == '\0' || *s == ' ' || *s == '+')
+	/* strtoll would skip white space and take a '+': neither is ours. */
+	if (*s != '-' && (*s < '0' || *s > '9'))
 		goto bad;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < min || v > max)

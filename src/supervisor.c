@@ -861,11 +861,9 @@ sup_start(const struct sup_spec *spec, struct sup_result *out, struct err *e)
 	if (msg.kind == 'F') {
 		msg.what[sizeof(msg.what) - 1] = '\0';
 		if (strcmp(msg.what, "chdir") == 0)
-			return err_set(e, ERR_SPAWN_FAILED,
-			    "cannot start the job: folder '%s': %s",
+			return err_set(e, ERR_SPAWN_FAILED, "folder '%s': %s",
 			    spec->cwd, strerror(msg.err));
-		return err_set(e, ERR_SPAWN_FAILED,
-		    "cannot start the job: %s: %s", msg.what,
+		return err_set(e, ERR_SPAWN_FAILED, "%s: %s", msg.what,
 		    strerror(msg.err));
 	}
 	out->started = 1;

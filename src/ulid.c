@@ -98,6 +98,10 @@ ulid_is_prefix(const char *s, size_t len)
 
 	if (len == 0 || len > ULID_LEN)
 		return false;
+	/* 48 bits of time in 10 characters: the first is at most '7'
+	 * (or an alias of 0 or 1). */
+	if (!((s[0] >= '0' && s[0] <= '7') || strchr("OoIiLl", s[0]) != NULL))
+		return false;
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 		if (c >= 'a' && c <= 'z')

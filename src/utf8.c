@@ -63,6 +63,16 @@ utf8_complete_len(const unsigned char *s, size_t len)
 					return len;
 			if (c < 0xC2 || c > 0xF4)
 				return len;
+			/* A second byte outside the lead's range can never
+			 * complete (overlong, surrogate, past U+10FFFF). */
+			if (start + 1 < len) {
+				unsigned char b = s[start + 1];
+				if ((c == 0xE0 && b < 0xA0) ||
+				    (c == 0xED && b > 0x9F) ||
+				    (c == 0xF0 && b < 0x90) ||
+				    (c == 0xF4 && b > 0x8F))
+					return len;
+			}
 			return start;
 		}
 		return len;
