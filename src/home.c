@@ -36,6 +36,18 @@ home_path(char *buf, size_t len, struct err *e)
 	}
 	if (n < 0 || (size_t)n >= len - 64)
 		return err_set(e, ERR_IO, "JOB_HOME is too long");
+	/* Absolute, so a supervisor can change folders and still find it. */
+	if (buf[0] != '/') {
+		char cwd[PATH_MAX];
+		if (getcwd(cwd, sizeof(cwd)) == NULL ||
+		    strlen(cwd) + 1 + (size_t)n >= len - 64)
+			return err_set(e, ERR_IO, "cannot make JOB_HOME '%s' "
+			    "absolute", buf);
+		memmove(buf + strlen(cwd) + 1, buf, (size_t)n + 1);
+		memcpy(buf, cwd, strlen(cwd));
+		buf[strlen(cwd)] = '/';
+		n = (int)strlen(buf);
+	}
 	/* Strip trailing slashes so joined paths look right. */
 	while (n > 1 && buf[n - 1] == '/')
 		buf[--n] = '\0';

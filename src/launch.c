@@ -82,14 +82,8 @@ launch_job(struct ctx *ctx, const struct job *spec, struct job *out,
 	sup.grace_ms = j.grace_ms;
 	sup.lock_fd = lock_fd;
 	sup.log_fd = log_fd;
-	/*
-	 * SQLite keeps per-process state about open database files (its inode
-	 * table, with their descriptors and locks). A child that inherits it
-	 * and opens the database again would use descriptors it has closed, so
-	 * no connection may be open across the fork: close ours, reopen after.
-	 */
-	store_close(ctx->store);
-	ctx->store = NULL;
+	/* No connection may be open across the fork (see store.h). */
+	store_suspend(ctx->store);
 	rc = sup_start(&sup, &res, e);
 	/* The supervisor holds the lock now; closing our copy keeps it. */
 	close(lock_fd);
@@ -97,7 +91,7 @@ launch_job(struct ctx *ctx, const struct job *spec, struct job *out,
 	{
 		struct err oe;
 
-		if (store_open(ctx->home, &ctx->store, &oe) < 0) {
+		if (store_resume(ctx->store, &oe) < 0) {
 			/* The supervisor still records the job's end. */
 			err_set(e, oe.code, "job %s started, but %s", j.id,
 			    oe.msg);

@@ -259,12 +259,38 @@ busy_timeout_from_env(void)
 	return DEFAULT_BUSY_MS;
 }
 
+/* Opens the handle with the per-connection settings. */
+static int
+connect(struct store *st, struct err *e)
+{
+	int one = 1;
+
+	if (sqlite3_open_v2(st->path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		if (st->db == NULL)
+			return err_set(e, ERR_STORE, "store: out of memory");
+		db_error(st, e, "open");
+		sqlite3_close_v2(st->db);
+		st->db = NULL;
+		return -1;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_handler(st->db, busy_handler, st);
+	/* Keep the WAL file on close, so readers work on a full disk. */
+	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	/* NORMAL is durable against crashes of any process in WAL mode; the
+	 * size limit truncates the kept WAL after the closing checkpoint, so
+	 * the next process has nothing to recover. */
+	return exec_sql(st, "PRAGMA synchronous=NORMAL;"
+	    " PRAGMA journal_size_limit=0", e);
+}
+
 int
 store_open(const char *home, struct store **out, struct err *e)
 {
 	struct store *st;
 	struct stat sb;
-	int fd, one = 1;
+	int fd;
 
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
@@ -291,29 +317,28 @@ store_open(const char *home, struct store **out, struct err *e)
 	}
 	close(fd);
 	st->busy_ms = busy_timeout_from_env();
-	if (sqlite3_open_v2(st->path, &st->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		if (st->db == NULL) {
-			free(st);
-			return err_set(e, ERR_STORE, "store: out of memory");
-		}
-		db_error(st, e, "open");
-		store_close(st);
-		return -1;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_handler(st->db, busy_handler, st);
 	/* Refuse a newer schema before changing anything in the file. */
-	if (check_version(st, e) < 0 || set_wal(st, e) < 0 ||
-	    exec_sql(st, "PRAGMA synchronous=NORMAL", e) < 0 ||
-	    migrate(st, e) < 0) {
+	if (connect(st, e) < 0 || check_version(st, e) < 0 ||
+	    set_wal(st, e) < 0 || migrate(st, e) < 0) {
 		store_close(st);
 		return -1;
 	}
-	/* Keep the WAL file on close, so readers work on a full disk. */
-	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
 	*out = st;
 	return 0;
+}
+
+void
+store_suspend(struct store *st)
+{
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_close_v2(st->db);
+	st->db = NULL;
+}
+
+int
+store_resume(struct store *st, struct err *e)
+{
+	return connect(st, e);
 }
 
 void
