@@ -30,6 +30,7 @@ struct store {
 	char path[PATH_MAX];
 	int64_t busy_ms;	/* give up on a lock after this long */
 	int64_t busy_since;	/* monotonic ms of the current wait */
+	bool batch;		/* inside store_batch_begin/end */
 };
 
 static const char *const migrations[] = {
@@ -547,13 +548,41 @@ fail:
 	return -1;
 }
 
-/* Runs one UPDATE/DELETE in its own transaction; *changed = rows touched. */
+int
+store_batch_begin(struct store *st, struct err *e)
+{
+	if (begin(st, e) < 0)
+		return -1;
+	st->batch = true;
+	return 0;
+}
+
+int
+store_batch_end(struct store *st, struct err *e)
+{
+	st->batch = false;
+	return commit(st, e);
+}
+
+/*
+ * Runs one UPDATE/DELETE in its own transaction, or in the open batch;
+ * *changed = whether it touched a row.
+ */
 static int
 write_one(struct store *st, sqlite3_stmt *stmt, bool *changed,
     const char *what, struct err *e)
 {
 	int rc;
 
+	if (st->batch) {
+		rc = sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_DONE)
+			return db_error(st, e, what);
+		if (changed != NULL)
+			*changed = sqlite3_changes(st->db) > 0;
+		return 0;
+	}
 	if (begin(st, e) < 0) {
 		sqlite3_finalize(stmt);
 		return -1;

@@ -57,6 +57,13 @@ struct job_end {
 	 * sup_start, started_at), for fields still unset; or NULL. */
 	const struct job *started;
 };
+/*
+ * Groups the writes between them into one transaction (reconciling many
+ * rows costs one commit). Nothing may sleep inside a batch.
+ */
+int store_batch_begin(struct store *st, struct err *e);
+int store_batch_end(struct store *st, struct err *e);
+
 /* Records the end unless the row already ended. *changed says if it did. */
 int store_job_finish(struct store *st, const char *id,
     const struct job_end *end, bool *changed, struct err *e);
