@@ -23,9 +23,8 @@ void store_close(struct store *st);
 /*
  * No SQLite connection may be open across fork(): SQLite keeps per-process
  * state about open files, with their descriptors and locks, that a child
- * would inherit. store_suspend closes the connection (skipping the
- * checkpoint, which the final close does) and store_resume reopens it
- * without the checks store_open already made.
+ * would inherit. store_suspend closes the connection and store_resume
+ * reopens it without the checks store_open already made.
  */
 void store_suspend(struct store *st);
 int store_resume(struct store *st, struct err *e);
