@@ -146,8 +146,13 @@ cmd_completions(struct ctx *ctx, int argc, char **argv)
 		print_bash();
 	} else if (strcmp(shell, "fish") == 0)
 		print_fish();
-	else if (strcmp(shell, "refs") == 0)
-		rc = print_refs(ctx);
+	else if (strcmp(shell, "refs") == 0) {
+		/* Only this action needs the store: a script must print even
+		 * where JOB_HOME is refused. */
+		rc = cmd_setup(ctx, CMD_STORE);
+		if (rc == 0)
+			rc = print_refs(ctx);
+	}
 	else {
 		err_set(&e, ERR_USAGE, "unknown shell '%s': say bash, zsh or "
 		    "fish", shell);
@@ -167,6 +172,6 @@ const struct cmd_entry cmd_completions_entry = {
 	    "  fish                 job completions fish | source\n"
 	    "  -h, --help           show this help\n",
 	.options = options,
-	.flags = CMD_STORE,
+	.flags = 0,
 	.exec = cmd_completions,
 };

@@ -11,7 +11,6 @@ static const struct opt_spec options[] = {
 static int
 cmd_help(struct ctx *ctx, int argc, char **argv)
 {
-	const struct cmd_entry *const *p;
 	const struct cmd_entry *entry;
 	struct opt_state st;
 	struct err e;
@@ -28,9 +27,7 @@ cmd_help(struct ctx *ctx, int argc, char **argv)
 		return cmd_error(ctx, &e);
 	}
 	if (st.nwords == 0) {
-		printf("usage: job [--json] COMMAND [ARGS...]\n\nCommands:\n");
-		for (p = cmd_table; *p != NULL; p++)
-			printf("  %-8s %s\n", (*p)->name, (*p)->summary);
+		cmd_global_usage(stdout);
 		opt_free(&st);
 		return EXIT_OK;
 	}

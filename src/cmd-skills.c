@@ -304,8 +304,8 @@ const struct cmd_entry cmd_skills_entry = {
 	.summary = "Show the agent skill, or install it where agents find it.",
 	.usage =
 	    "  show                 print skills/job/SKILL.md (built into job)\n"
-	    "  install              write it to ~/.claude/skills/job/ and "
-	    "~/.agents/skills/job/\n"
+	    "  install              write it to ~/.claude/skills/job/ and\n"
+	    "                       ~/.agents/skills/job/\n"
 	    "  uninstall            remove what install wrote\n"
 	    "      --project        use the project root instead of ~\n"
 	    "  -d, --dir DIR        write DIR/SKILL.md only\n"

@@ -128,6 +128,19 @@ until_partial(struct until_scan *sc)
 	until_line(&sc->u, l->number, l->offset, l->buf, l->len);
 }
 
+/*
+ * The job ended before it was ready: its own failure status, or 1 when it
+ * exited 0, since 0 must only ever mean "ready" to a script doing
+ * `job wait web --until ready && curl ...`.
+ */
+static int
+not_ready_status(const struct job *j)
+{
+	int rc = job_exit_status(j);
+
+	return rc == 0 ? EXIT_FAIL : rc;
+}
+
 /* The result of --until or --port, printed as one line or one object. */
 static int
 print_ready(struct ctx *ctx, const struct job *j, bool ready,
@@ -236,12 +249,8 @@ wait_until(struct ctx *ctx, const struct job *start, const char *regex,
 		goto out;
 	}
 	print_ready(ctx, &j, sc.u.matched, &sc.u, NULL, 0);
-	if (sc.u.matched)
-		rc = EXIT_OK;
-	else if (ended)
-		rc = job_exit_status(&j);
-	else
-		rc = EXIT_STILL_RUNNING;
+	rc = sc.u.matched ? EXIT_OK : ended ? not_ready_status(&j) :
+	    EXIT_STILL_RUNNING;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -321,7 +330,8 @@ wait_port(struct ctx *ctx, const struct job *start, const char *host,
 	if (!ended && store_job_get(ctx->store, start->id, &j, &e) < 0)
 		return cmd_error(ctx, &e);
 	print_ready(ctx, &j, ready, NULL, host, port);
-	rc = ready ? EXIT_OK : ended ? job_exit_status(&j) : EXIT_STILL_RUNNING;
+	rc = ready ? EXIT_OK : ended ? not_ready_status(&j) :
+	    EXIT_STILL_RUNNING;
 	job_free(&j);
 	return rc;
 }

@@ -10,6 +10,8 @@
 #include "job.h"
 #include "json.h"
 #include "out.h"
+#include "project.h"
+#include "reconcile.h"
 #include "store.h"
 
 const struct cmd_entry *const cmd_table[] = {
@@ -36,6 +38,39 @@ cmd_find(const char *name)
 		if (strcmp((*p)->name, name) == 0)
 			return *p;
 	return NULL;
+}
+
+void
+cmd_global_usage(FILE *f)
+{
+	const struct cmd_entry *const *p;
+
+	fprintf(f, "usage: job [--json] COMMAND [ARGS...]\n\n"
+	    "Run commands in the background, detached and recorded.\n\n"
+	    "Commands:\n");
+	for (p = cmd_table; *p != NULL; p++)
+		fprintf(f, "  %-12s %s\n", (*p)->name, (*p)->summary);
+	fprintf(f, "\nRun 'job help COMMAND' or 'job COMMAND -h' for its "
+	    "options. See job(1).\n");
+}
+
+int
+cmd_setup(struct ctx *ctx, int flags)
+{
+	struct err e;
+
+	err_clear(&e);
+	if (ctx->cwd[0] == '\0' && project_detect(ctx->cwd, ctx->project,
+	    sizeof(ctx->project), &e) < 0)
+		return cmd_error(ctx, &e);
+	if (!(flags & CMD_STORE) || ctx->store != NULL)
+		return 0;
+	if (home_open(ctx->home, sizeof(ctx->home), &e) < 0 ||
+	    store_open(ctx->home, &ctx->store, &e) < 0)
+		return cmd_error(ctx, &e);
+	if ((flags & CMD_RECONCILE) && reconcile_all(ctx, &e) < 0)
+		return cmd_error(ctx, &e);
+	return 0;
 }
 
 void

@@ -58,6 +58,15 @@ extern const struct cmd_entry cmd_completions_entry;
 extern const struct cmd_entry *const cmd_table[];
 
 const struct cmd_entry *cmd_find(const char *name);
+/* The list of commands, for `job -h` and `job help`. */
+void cmd_global_usage(FILE *f);
+/*
+ * Finds the project and, for CMD_STORE, opens $JOB_HOME and the store (and
+ * reconciles for CMD_RECONCILE). main does this from the table's flags; a
+ * command that needs the store for one action only calls it itself.
+ * Reports errors; returns 0 or the exit status.
+ */
+int cmd_setup(struct ctx *ctx, int flags);
 /* Prints the command's usage to f. */
 void cmd_usage(const struct cmd_entry *entry, FILE *f);
 /* Reports e (to stderr, as text or JSON) and returns the exit status. */

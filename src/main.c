@@ -13,43 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "home.h"
-#include "project.h"
-#include "reconcile.h"
 #include "store.h"
-
-static void
-global_usage(FILE *f)
-{
-	const struct cmd_entry *const *p;
-
-	fprintf(f, "usage: job [--json] COMMAND [ARGS...]\n\n"
-	    "Run commands in the background, detached and recorded.\n\n"
-	    "Commands:\n");
-	for (p = cmd_table; *p != NULL; p++)
-		fprintf(f, "  %-8s %s\n", (*p)->name, (*p)->summary);
-	fprintf(f, "\nRun 'job help COMMAND' or 'job COMMAND -h' for its "
-	    "options. See job(1).\n");
-}
-
-static int
-setup(struct ctx *ctx, int flags)
-{
-	struct err e;
-
-	err_clear(&e);
-	if (project_detect(ctx->cwd, ctx->project, sizeof(ctx->project),
-	    &e) < 0)
-		return cmd_error(ctx, &e);
-	if (!(flags & CMD_STORE))
-		return 0;
-	if (home_open(ctx->home, sizeof(ctx->home), &e) < 0 ||
-	    store_open(ctx->home, &ctx->store, &e) < 0)
-		return cmd_error(ctx, &e);
-	if ((flags & CMD_RECONCILE) && reconcile_all(ctx, &e) < 0)
-		return cmd_error(ctx, &e);
-	return 0;
-}
 
 static bool
 wants_help(int argc, char **argv)
@@ -86,7 +50,7 @@ main(int argc, char **argv)
 			ctx.json = true;
 		else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
-			global_usage(stdout);
+			cmd_global_usage(stdout);
 			return EXIT_OK;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("job %s\n", JOB_VERSION);
@@ -95,12 +59,12 @@ main(int argc, char **argv)
 			struct err e;
 			err_set(&e, ERR_USAGE, "unknown option '%s'", argv[i]);
 			cmd_error(&ctx, &e);
-			global_usage(stderr);
+			cmd_global_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (i == argc) {
-		global_usage(stderr);
+		cmd_global_usage(stderr);
 		return EXIT_USAGE;
 	}
 	ctx.entry = cmd_find(argv[i]);
@@ -108,7 +72,7 @@ main(int argc, char **argv)
 		struct err e;
 		err_set(&e, ERR_USAGE, "unknown command '%s'", argv[i]);
 		cmd_error(&ctx, &e);
-		global_usage(stderr);
+		cmd_global_usage(stderr);
 		return EXIT_USAGE;
 	}
 	argc -= i;
@@ -117,7 +81,7 @@ main(int argc, char **argv)
 		cmd_usage(ctx.entry, stdout);
 		rc = EXIT_OK;
 	} else {
-		rc = setup(&ctx, ctx.entry->flags);
+		rc = cmd_setup(&ctx, ctx.entry->flags);
 		if (rc == 0)
 			rc = ctx.entry->exec(&ctx, argc, argv);
 		store_close(ctx.store);
