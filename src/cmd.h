@@ -26,6 +26,7 @@ struct ctx {
 	struct store *store;		/* NULL unless CMD_STORE */
 	char cwd[PATH_MAX];		/* the caller's working folder */
 	char project[PATH_MAX];		/* its project */
+	char self_exe[PATH_MAX];	/* this program, to exec supervisors */
 	bool json;			/* --json or JOB_FORMAT=json */
 	bool tty;			/* stdout is a terminal */
 	bool color;			/* tty and no NO_COLOR */

@@ -82,34 +82,30 @@ launch_job(struct ctx *ctx, const struct job *spec, struct job *out,
 	sup.grace_ms = j.grace_ms;
 	sup.lock_fd = lock_fd;
 	sup.log_fd = log_fd;
-	/* No connection may be open across the fork (see store.h). */
-	store_suspend(ctx->store);
+	sup.self_exe = ctx->self_exe;
+	/* Our connection stays open: the supervisor never touches SQLite
+	 * before it execs a fresh image (see supervisor.c). */
 	rc = sup_start(&sup, &res, e);
 	/* The supervisor holds the lock now; closing our copy keeps it. */
 	close(lock_fd);
 	close(log_fd);
-	{
-		struct err oe;
-
-		if (store_resume(ctx->store, &oe) < 0) {
-			/* The supervisor still records the job's end. */
-			err_set(e, oe.code, "job %s started, but %s", j.id,
-			    oe.msg);
-			return -1;
-		}
-	}
 	if (rc < 0) {
-		if (rc == SUP_LOST) {
-			struct job_end end;
+		struct job_end end;
 
-			memset(&end, 0, sizeof(end));
+		memset(&end, 0, sizeof(end));
+		end.finished_at = job_now_ms();
+		if (rc == SUP_LOST) {
 			end.status = JOB_INTERRUPTED;
 			end.reason = "supervisor_lost";
 			end.exit_code = -1;
-			end.finished_at = job_now_ms();
-			store_job_finish(ctx->store, j.id, &end, NULL, NULL);
+		} else {
+			/* 127, as a shell reports a command it cannot run. */
+			end.status = JOB_FAILED;
+			end.reason = "spawn_failed";
+			end.exit_code = 127;
 		}
-		/* The supervisor recorded a failed start itself. */
+		store_job_finish(ctx->store, j.id, &end, NULL, NULL);
+		lock_remove(ctx->home, j.id);
 		store_job_get(ctx->store, j.id, out, NULL);
 		return -1;
 	}

@@ -14,6 +14,39 @@
 
 #include "cmd.h"
 #include "store.h"
+#include "supervisor.h"
+
+/*
+ * Where this program is, for the supervisor's exec. /proc/self/exe even
+ * survives the binary being replaced; elsewhere argv[0], searched in PATH
+ * when it has no slash.
+ */
+static void
+self_path(const char *argv0, char *buf, size_t len)
+{
+#if defined(__linux__)
+	(void)argv0;
+	snprintf(buf, len, "/proc/self/exe");
+#else
+	const char *path = getenv("PATH");
+	char real[PATH_MAX];
+
+	snprintf(buf, len, "%s", argv0);
+	if (strchr(argv0, '/') == NULL && path != NULL) {
+		const char *p = path;
+		while (*p != '\0') {
+			size_t n = strcspn(p, ":");
+			snprintf(buf, len, "%.*s/%s", (int)n, p, argv0);
+			if (access(buf, X_OK) == 0)
+				break;
+			p += n + (p[n] == ':');
+			snprintf(buf, len, "%s", argv0);
+		}
+	}
+	if (realpath(buf, real) != NULL)
+		snprintf(buf, len, "%s", real);
+#endif
+}
 
 static bool
 wants_help(int argc, char **argv)
@@ -37,6 +70,9 @@ main(int argc, char **argv)
 	const char *fmt = getenv("JOB_FORMAT");
 	int rc, i = 1;
 
+	/* A supervisor image, exec'd by `job run`: not a command. */
+	if (argc > 1 && strcmp(argv[1], SUP_ARGV_MARK) == 0)
+		return sup_main(argc, argv);
 	/* Every file job creates is private to its user, whatever umask. */
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
@@ -44,6 +80,7 @@ main(int argc, char **argv)
 	ctx.json = fmt != NULL && strcmp(fmt, "json") == 0;
 	ctx.tty = isatty(STDOUT_FILENO);
 	ctx.color = ctx.tty && getenv("NO_COLOR") == NULL;
+	self_path(argv[0], ctx.self_exe, sizeof(ctx.self_exe));
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--json") == 0)

@@ -335,19 +335,6 @@ store_open(const char *home, struct store **out, struct err *e)
 }
 
 void
-store_suspend(struct store *st)
-{
-	sqlite3_close_v2(st->db);
-	st->db = NULL;
-}
-
-int
-store_resume(struct store *st, struct err *e)
-{
-	return connect(st, e);
-}
-
-void
 store_close(struct store *st)
 {
 	if (st == NULL)

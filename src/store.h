@@ -20,14 +20,6 @@ struct store;
 /* Opens (and creates or migrates) $home/job.db. */
 int store_open(const char *home, struct store **out, struct err *e);
 void store_close(struct store *st);
-/*
- * No SQLite connection may be open across fork(): SQLite keeps per-process
- * state about open files, with their descriptors and locks, that a child
- * would inherit. store_suspend closes the connection and store_resume
- * reopens it without the checks store_open already made.
- */
-void store_suspend(struct store *st);
-int store_resume(struct store *st, struct err *e);
 const char *store_path(const struct store *st);
 int store_schema_version(struct store *st, int *version, struct err *e);
 

@@ -11,6 +11,10 @@
  * a status pipe, and the caller records `running` with the connection it
  * already holds: S never touches a SQLite connection from before the fork.
  *
+ * Then S execs a fresh image of job (`job-supervisor`, see sup_main): what
+ * S inherited of the caller, its memory and its SQLite library state, is
+ * gone, so the supervisor may open the store and stays small.
+ *
  * S then sleeps in poll(2) on the output pipe and a self-pipe fed by its
  * signal handlers; the poll deadline is the timeout or the end of a grace
  * period, so an idle job costs no CPU. The job's end is C's exit, seen with
@@ -67,7 +71,9 @@ static int sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t got_chld, got_term;
 
 struct sup {
-	const struct sup_spec *spec;
+	const char *home;	/* $JOB_HOME, absolute */
+	const char *id;		/* the job */
+	int log_fd;		/* its log, open for appending */
 	pid_t child;		/* C, the command's process and group */
 	bool child_exited;	/* C's status is known */
 	bool child_reaped;	/* C is reaped: its group id is free */
@@ -82,6 +88,7 @@ struct sup {
 	int64_t deadline;	/* monotonic ms of the timeout; 0 = none */
 	int64_t gave_up_at;	/* stop waiting for unkillable leftovers */
 	int64_t grace_ms;
+	int64_t timeout_ms;
 	int leftovers;		/* processes still there when C exited */
 	int64_t dropped;	/* output bytes lost to a full disk */
 	int64_t dropped_unreported;
@@ -267,7 +274,7 @@ log_write(struct sup *s, const char *buf, size_t len)
 		    "output dropped: the log could not be written\n",
 		    s->last_byte != '\n' && s->last_byte != '\0' ? "\n" : "",
 		    (long long)s->dropped_unreported);
-		if (write_all(s->spec->log_fd, note, (size_t)nl) != nl) {
+		if (write_all(s->log_fd, note, (size_t)nl) != nl) {
 			s->disk_retry_at = now + RETRY_DISK_MS;
 			s->dropped += (int64_t)len;
 			s->dropped_unreported += (int64_t)len;
@@ -276,7 +283,7 @@ log_write(struct sup *s, const char *buf, size_t len)
 		s->dropped_unreported = 0;
 		s->last_byte = '\n';
 	}
-	n = write_all(s->spec->log_fd, buf, len);
+	n = write_all(s->log_fd, buf, len);
 	if (n == (ssize_t)len) {
 		if (len > 0)
 			s->last_byte = buf[len - 1];
@@ -423,8 +430,8 @@ handle_stop_request(struct sup *s)
 	int64_t grace = s->grace_ms;
 
 	s->stopping = true;
-	if (store_open(s->spec->home, &st, NULL) == 0) {
-		if (store_job_get(st, s->spec->id, &j, NULL) == 0) {
+	if (store_open(s->home, &st, NULL) == 0) {
+		if (store_job_get(st, s->id, &j, NULL) == 0) {
 			if (j.stop_signal != NULL) {
 				int n = proc_signal_number(j.stop_signal);
 				if (n > 0)
@@ -449,10 +456,10 @@ record_end(struct sup *s, const struct job_end *end)
 	bool changed;
 
 	for (;;) {
-		if (st == NULL && store_open(s->spec->home, &st, &e) < 0)
+		if (st == NULL && store_open(s->home, &st, &e) < 0)
 			st = NULL;
 		if (st != NULL &&
-		    store_job_finish(st, s->spec->id, end, &changed, &e) == 0)
+		    store_job_finish(st, s->id, end, &changed, &e) == 0)
 			break;
 		if (mono_ms() > give_up) {
 			log_note(s, "the end of this job could not be recorded: "
@@ -573,11 +580,11 @@ set_job_env(const struct sup_spec *spec)
 
 /* The end is recorded: the lock file goes, and the lock with our exit. */
 static void __attribute__((noreturn))
-leave(const struct sup_spec *spec)
+leave(const struct sup *s)
 {
 	char path[PATH_MAX];
 
-	home_lock_path(spec->home, spec->id, path, sizeof(path));
+	home_lock_path(s->home, s->id, path, sizeof(path));
 	unlink(path);
 	_exit(0);
 }
@@ -609,52 +616,53 @@ poll_timeout(const struct sup *s)
 }
 
 /*
- * The command could not be started: say why in the log, record `failed`
- * with reason spawn_failed and exit code 127 (what a shell reports for a
- * command it cannot run), then answer the caller. Never returns.
+ * Runs in S, in the caller's image: the command could not be started. Say
+ * why in the log and answer the caller, which records `failed` with reason
+ * spawn_failed (S must not use SQLite: the caller's connection was open
+ * when it forked). Never returns.
  */
 static void __attribute__((noreturn))
-fail_start(struct sup *s, int status_w, const char *what, int err)
+fail_start(struct sup *s, const struct sup_spec *spec, int status_w,
+    const char *what, int err)
 {
 	struct sup_msg msg;
-	struct job_end end;
 
 	if (strcmp(what, "chdir") == 0)
 		log_note(s, "cannot start the job: folder '%s': %s",
-		    s->spec->cwd, strerror(err));
+		    spec->cwd, strerror(err));
 	else
 		log_note(s, "cannot start the job: %s: %s", what,
 		    strerror(err));
-	memset(&end, 0, sizeof(end));
-	end.status = JOB_FAILED;
-	end.reason = "spawn_failed";
-	end.exit_code = 127;
-	end.finished_at = job_now_ms();
-	record_end(s, &end);
 	memset(&msg, 0, sizeof(msg));
 	msg.kind = 'F';
 	msg.err = err;
 	snprintf(msg.what, sizeof(msg.what), "%s", what);
 	send_msg(status_w, &msg);
-	leave(s->spec);
+	_exit(1);
 }
 
-/* The supervisor proper. Never returns. */
+/*
+ * Runs in S, still in the caller's image: detach, start the command, tell
+ * the caller, then exec a fresh image of job to supervise. The fresh image
+ * owns no memory or SQLite state of the caller's, so it may open the store
+ * and stays small. Never returns.
+ */
 static void __attribute__((noreturn))
-supervise(const struct sup_spec *spec, int status_w)
+start_job(const struct sup_spec *spec, int status_w)
 {
-	static char buf[BUF_SIZE];
 	struct sup s;
 	struct sup_msg msg;
-	struct sigaction sa;
-	sigset_t none;
+	sigset_t none, held;
 	int out[2], keep[3], devnull, rc;
+	char args[9][32];
+	char *argv[14];
+	bool zombie;
 
 	memset(&s, 0, sizeof(s));
 	memset(&msg, 0, sizeof(msg));
-	s.spec = spec;
-	s.grace_ms = spec->grace_ms;
-	s.out_fd = -1;
+	s.home = spec->home;
+	s.id = spec->id;
+	s.log_fd = spec->log_fd;
 
 	/* A caller that blocked signals must not make `job stop` fail. */
 	sigemptyset(&none);
@@ -678,49 +686,81 @@ supervise(const struct sup_spec *spec, int status_w)
 	keep[2] = spec->log_fd;
 	close_other_fds(keep, 3);
 #if defined(__linux__)
+	/* Kept across exec: orphans of the job become our children. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	/* So `ps` and `top` tell supervisors from `job run` calls. */
-	prctl(PR_SET_NAME, "job-supervisor", 0, 0, 0);
 #endif
-	if (cloexec_pipe(sig_pipe) < 0 || cloexec_pipe(out) < 0)
-		fail_start(&s, status_w, "pipe", errno);
-	set_cloexec_nonblock(sig_pipe[0], true);
-	set_cloexec_nonblock(sig_pipe[1], true);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (cloexec_pipe(out) < 0)
+		fail_start(&s, spec, status_w, "pipe", errno);
 	set_job_env(spec);
-
 	/* The home path is absolute, so S can live in the job's folder. */
 	if (chdir(spec->cwd) < 0)
-		fail_start(&s, status_w, "chdir", errno);
+		fail_start(&s, spec, status_w, "chdir", errno);
 	msg.started_at = job_now_ms();
 	rc = spawn_command(spec, out[1], &s.child);
 	close(out[1]);
 	if (rc != 0)
-		fail_start(&s, status_w, "exec /bin/sh", rc);
-	s.out_fd = out[0];
-	set_cloexec_nonblock(s.out_fd, true);
+		fail_start(&s, spec, status_w, "exec /bin/sh", rc);
 	msg.kind = 'R';
 	msg.pid = s.child;
 	msg.sup_pid = getpid();
-	{
-		bool zombie;
-		proc_probe(s.child, &msg.pid_start, &zombie);
-		proc_probe(getpid(), &msg.sup_start, &zombie);
-	}
-	s.started.pid = msg.pid;
-	s.started.pid_start = msg.pid_start;
-	s.started.sup_pid = msg.sup_pid;
-	s.started.sup_start = msg.sup_start;
-	s.started.started_at = msg.started_at;
-	send_msg(status_w, &msg);
-	if (spec->timeout_ms > 0)
-		s.deadline = mono_ms() + spec->timeout_ms;
+	proc_probe(s.child, &msg.pid_start, &zombie);
+	proc_probe(getpid(), &msg.sup_start, &zombie);
 
+	/* Held signals stay pending across exec, for the new image's
+	 * handlers: a `job stop` or C's exit in between is not lost. */
+	sigemptyset(&held);
+	sigaddset(&held, SIGTERM);
+	sigaddset(&held, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &held, NULL);
+	send_msg(status_w, &msg);
+
+	/* The descriptors the fresh image keeps. */
+	fcntl(out[0], F_SETFD, 0);
+	fcntl(spec->log_fd, F_SETFD, 0);
+	fcntl(spec->lock_fd, F_SETFD, 0);
+	snprintf(args[0], sizeof(args[0]), "%d", (int)s.child);
+	snprintf(args[1], sizeof(args[1]), "%d", out[0]);
+	snprintf(args[2], sizeof(args[2]), "%d", spec->log_fd);
+	snprintf(args[3], sizeof(args[3]), "%d", spec->lock_fd);
+	snprintf(args[4], sizeof(args[4]), "%lld", (long long)spec->timeout_ms);
+	snprintf(args[5], sizeof(args[5]), "%lld", (long long)spec->grace_ms);
+	snprintf(args[6], sizeof(args[6]), "%lld", (long long)msg.pid_start);
+	snprintf(args[7], sizeof(args[7]), "%lld", (long long)msg.sup_start);
+	snprintf(args[8], sizeof(args[8]), "%lld", (long long)msg.started_at);
+	argv[0] = (char *)(uintptr_t)"job-supervisor";
+	argv[1] = (char *)(uintptr_t)SUP_ARGV_MARK;
+	argv[2] = (char *)(uintptr_t)spec->id;
+	argv[3] = (char *)(uintptr_t)spec->home;
+	for (rc = 0; rc < 9; rc++)
+		argv[4 + rc] = args[rc];
+	argv[13] = NULL;
+	execv(spec->self_exe, argv);
+	/* No fresh image: nobody supervises. Kill the job rather than leave
+	 * it unwatched; reconciliation records the loss. */
+	log_note(&s, "cannot run the supervisor '%s': %s", spec->self_exe,
+	    strerror(errno));
+	kill(-s.child, SIGKILL);
+	_exit(1);
+}
+
+static int
+parse_arg(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The supervisor's loop, in the fresh image. Never returns. */
+static void __attribute__((noreturn))
+supervise(struct sup *s, char *buf)
+{
 	for (;;) {
 		struct pollfd pfd[2];
 		int nfds = 0, timeout;
@@ -728,49 +768,52 @@ supervise(const struct sup_spec *spec, int status_w)
 
 		if (got_chld) {
 			got_chld = 0;
-			reap(&s);
+			reap(s);
 		}
 		if (got_term) {
 			got_term = 0;
-			handle_stop_request(&s);
+			handle_stop_request(s);
 		}
 		now = mono_ms();
-		if (s.deadline > 0 && !s.timed_out && now >= s.deadline &&
-		    !s.child_exited) {
-			s.timed_out = true;
-			log_note(&s, "timed out after %lld ms: stopping the job",
-			    (long long)spec->timeout_ms);
-			start_kill(&s, SIGTERM, s.grace_ms);
+		if (s->deadline > 0 && !s->timed_out && now >= s->deadline &&
+		    !s->child_exited) {
+			s->timed_out = true;
+			drain_output(s, buf);
+			log_note(s, "timed out after %lld ms: stopping the job",
+			    (long long)s->timeout_ms);
+			start_kill(s, SIGTERM, s->grace_ms);
 		}
-		if (s.kill_at > 0 && now >= s.kill_at && !s.killed)
-			start_kill(&s, SIGKILL, 0);
-		if (s.child_exited) {
+		if (s->kill_at > 0 && now >= s->kill_at && !s->killed)
+			start_kill(s, SIGKILL, 0);
+		if (s->child_exited) {
 			/* C has ended: whatever is left of the job goes. */
 			struct proc_info *list;
 			size_t left = 0;
 
-			if (proc_list(getpid(), s.child, &list, &left) == 0) {
+			if (proc_list(getpid(), s->child, &list, &left) == 0) {
 				size_t i, live = 0;
 				for (i = 0; i < left; i++)
-					if (list[i].pid != s.child &&
+					if (list[i].pid != s->child &&
 					    !list[i].zombie)
 						live++;
 				free(list);
 				left = live;
 			}
-			if (left > 0 && s.leftovers == 0) {
-				s.leftovers = (int)left;
-				log_note(&s, "the main process exited; stopping "
+			if (left > 0 && s->leftovers == 0) {
+				s->leftovers = (int)left;
+				/* What the job printed comes before our note. */
+				drain_output(s, buf);
+				log_note(s, "the main process exited; stopping "
 				    "%zu leftover process%s", left,
 				    left == 1 ? "" : "es");
-				if (!s.killing)
-					start_kill(&s, SIGTERM, s.grace_ms);
-			} else if (left > 0 && s.killed)
-				signal_job(&s, SIGKILL);
-			if (left == 0 || (s.gave_up_at > 0 &&
-			    now >= s.gave_up_at)) {
+				if (!s->killing)
+					start_kill(s, SIGTERM, s->grace_ms);
+			} else if (left > 0 && s->killed)
+				signal_job(s, SIGKILL);
+			if (left == 0 || (s->gave_up_at > 0 &&
+			    now >= s->gave_up_at)) {
 				if (left > 0)
-					log_note(&s, "%zu process%s could not "
+					log_note(s, "%zu process%s could not "
 					    "be killed", left,
 					    left == 1 ? "" : "es");
 				break;
@@ -778,11 +821,11 @@ supervise(const struct sup_spec *spec, int status_w)
 		}
 		pfd[nfds].fd = sig_pipe[0];
 		pfd[nfds++].events = POLLIN;
-		if (s.out_fd >= 0) {
-			pfd[nfds].fd = s.out_fd;
+		if (s->out_fd >= 0) {
+			pfd[nfds].fd = s->out_fd;
 			pfd[nfds++].events = POLLIN;
 		}
-		timeout = (int)poll_timeout(&s);
+		timeout = (int)poll_timeout(s);
 		if (poll(pfd, (nfds_t)nfds, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents & POLLIN) {
@@ -792,15 +835,70 @@ supervise(const struct sup_spec *spec, int status_w)
 				;
 		}
 		if (nfds > 1 && pfd[1].revents)
-			drain_output(&s, buf);
+			drain_output(s, buf);
 	}
 	/* Everything is dead: what is in the pipe is the rest of the output.
 	 * A writer that escaped us (no subreaper) must not keep us here. */
-	drain_output(&s, buf);
+	drain_output(s, buf);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
-	finish(&s);
-	leave(spec);
+	finish(s);
+	leave(s);
+}
+
+int
+sup_main(int argc, char **argv)
+{
+	static char buf[BUF_SIZE];
+	struct sup s;
+	struct sigaction sa;
+	int64_t v[9];
+	sigset_t none;
+	int i;
+
+	if (argc != 13)
+		return 2;
+	for (i = 0; i < 9; i++)
+		if (parse_arg(argv[4 + i], &v[i]) < 0)
+			return 2;
+	memset(&s, 0, sizeof(s));
+	s.id = argv[2];
+	s.home = argv[3];
+	s.child = (pid_t)v[0];
+	s.out_fd = (int)v[1];
+	s.log_fd = (int)v[2];
+	/* v[3], the lock, stays open until we exit: that is the point. */
+	s.grace_ms = v[5];
+	s.timeout_ms = v[4];
+	s.started.pid = v[0];
+	s.started.pid_start = v[6];
+	s.started.sup_pid = getpid();
+	s.started.sup_start = v[7];
+	s.started.started_at = v[8];
+	set_cloexec_nonblock(s.out_fd, true);
+	set_cloexec_nonblock(s.log_fd, false);
+	set_cloexec_nonblock((int)v[3], false);
+#if defined(__linux__)
+	/* So `ps` and `top` tell supervisors from `job run` calls. */
+	prctl(PR_SET_NAME, "job-supervisor", 0, 0, 0);
+#endif
+	if (cloexec_pipe(sig_pipe) == 0) {
+		set_cloexec_nonblock(sig_pipe[0], true);
+		set_cloexec_nonblock(sig_pipe[1], true);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* C may have ended while we were exec'ing: look before sleeping. */
+	got_chld = 1;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (v[4] > 0)
+		s.deadline = mono_ms() + v[4];
+	supervise(&s, buf);
 }
 
 int
@@ -829,7 +927,7 @@ sup_start(const struct sup_spec *spec, struct sup_result *out, struct err *e)
 		setsid();
 		s = fork();
 		if (s == 0)
-			supervise(spec, status[1]);
+			start_job(spec, status[1]);
 		_exit(s < 0 ? 1 : 0);
 	}
 	close(status[1]);

@@ -25,7 +25,11 @@ struct sup_spec {
 	int64_t grace_ms;	/* SIGTERM to SIGKILL */
 	int lock_fd;		/* the held job lock; the supervisor keeps it */
 	int log_fd;		/* the job's log, open for appending */
+	const char *self_exe;	/* this program, for the supervisor's exec */
 };
+
+/* argv[1] of the supervisor image: main hands such a process to sup_main. */
+#define SUP_ARGV_MARK "__supervise"
 
 struct sup_result {
 	int started;		/* 1: running; 0: the command could not start */
@@ -38,10 +42,13 @@ struct sup_result {
 
 #define SUP_LOST (-2)
 
+/* The supervisor image's main; argv as start_job made it. */
+int sup_main(int argc, char **argv);
+
 /*
  * Starts the supervisor and waits until the command runs. Returns -1 when
- * the command could not start (the supervisor has recorded that itself),
- * SUP_LOST when the supervisor died without a word.
+ * the command could not start (the caller records that: the supervisor has
+ * written why in the log), SUP_LOST when the supervisor died without a word.
  */
 int sup_start(const struct sup_spec *spec, struct sup_result *out,
     struct err *e);
