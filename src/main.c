@@ -48,6 +48,16 @@ self_path(const char *argv0, char *buf, size_t len)
 #endif
 }
 
+/* A usage error before any command: with --json, the one JSON line only. */
+static int
+global_error(const struct ctx *ctx, const struct err *e)
+{
+	cmd_error(ctx, e);
+	if (!ctx->json)
+		cmd_global_usage(stderr);
+	return EXIT_USAGE;
+}
+
 static bool
 wants_help(int argc, char **argv)
 {
@@ -95,22 +105,19 @@ main(int argc, char **argv)
 		} else {
 			struct err e;
 			err_set(&e, ERR_USAGE, "unknown option '%s'", argv[i]);
-			cmd_error(&ctx, &e);
-			cmd_global_usage(stderr);
-			return EXIT_USAGE;
+			return global_error(&ctx, &e);
 		}
 	}
 	if (i == argc) {
-		cmd_global_usage(stderr);
-		return EXIT_USAGE;
+		struct err e;
+		err_set(&e, ERR_USAGE, "no command given");
+		return global_error(&ctx, &e);
 	}
 	ctx.entry = cmd_find(argv[i]);
 	if (ctx.entry == NULL) {
 		struct err e;
 		err_set(&e, ERR_USAGE, "unknown command '%s'", argv[i]);
-		cmd_error(&ctx, &e);
-		cmd_global_usage(stderr);
-		return EXIT_USAGE;
+		return global_error(&ctx, &e);
 	}
 	argc -= i;
 	argv += i;

@@ -1,0 +1,112 @@
+#!/usr/bin/env bats
+# job clean: ended jobs only, by age, project and status; their logs too.
+
+load helper
+
+# ended_before ID MS: the job ended more than MS milliseconds ago.
+ended_before() {
+	local at
+	at=$(field "$1" .finished_at)
+	[[ $at =~ $TIME_RE ]] || return 1
+	(($(now_ms) - $(date -d "$at" +%s%3N) > $2))
+}
+
+log_of() {
+	echo "$JOB_HOME/logs/$1.log"
+}
+
+@test "clean --older-than removes only ended jobs older than that" {
+	old=$(job run --wait 'echo old' | cut -d' ' -f1)
+	live=$(job run 'echo live; sleep 1000')
+	[[ $old =~ $ULID_RE && $live =~ $ULID_RE ]]
+	wait_for ended_before "$old" 1500
+	young=$(job run --wait 'echo young' | cut -d' ' -f1)
+	[[ $young =~ $ULID_RE ]]
+
+	run -0 job clean --json --older-than 1s
+	[ "$(jq -c . <<<"$output" | jq -c '[.count, .removed]')" = "[1,[\"$old\"]]" ]
+	[ ! -e "$(log_of "$old")" ]
+	[ -e "$(log_of "$young")" ]
+	[ -e "$(log_of "$live")" ]
+	run -0 job list --all --json
+	[ "$(jq -r '[.[].id] | sort | join(" ")' <<<"$output")" = \
+	    "$(printf '%s\n' "$live" "$young" | sort | tr '\n' ' ' | sed 's/ $//')" ]
+	run --separate-stderr -1 job status "$old"
+	[ "$(field "$live" .status)" = running ]
+}
+
+@test "clean with the default age (7d) leaves recent jobs" {
+	id=$(job run --wait 'exit 0' | cut -d' ' -f1)
+	run -0 job clean
+	[ "$output" = "0 jobs removed" ]
+	[ "$(job list --json | jq length)" = 1 ]
+	[ -e "$(log_of "$id")" ]
+}
+
+@test "clean --all removes every ended job of this project, never a running one" {
+	a=$(make_project a)
+	b=$(make_project b)
+	cd "$b"
+	other=$(job run --wait 'exit 0' | cut -d' ' -f1)
+	cd "$a"
+	ok=$(job run 'exit 0')
+	bad=$(job run 'exit 1')
+	killed=$(job run 'kill -KILL $$')
+	job wait "$ok" "$bad" "$killed" >/dev/null || true
+	live=$(job run 'echo still here; sleep 1000')
+	wait_for eval '[ "$(job logs "$live")" = "still here" ]'
+
+	run -0 job clean --all --json
+	[ "$(jq -r .count <<<"$output")" = 3 ]
+	[ "$(jq -r '.removed | sort | join(" ")' <<<"$output")" = \
+	    "$(printf '%s\n' "$ok" "$bad" "$killed" | sort | tr '\n' ' ' | sed 's/ $//')" ]
+	for id in "$ok" "$bad" "$killed"; do
+		[ ! -e "$(log_of "$id")" ]
+		run --separate-stderr -1 job status --json "$id"
+		[ "$(jq -r .error.code <<<"$stderr")" = not_found ]
+	done
+	# The running job, its log, and the other project's job are kept.
+	[ "$(field "$live" .status)" = running ]
+	[ "$(job logs "$live")" = "still here" ]
+	[ -e "$(log_of "$other")" ]
+	run -0 job list --all --json
+	[ "$(jq -r '[.[].id] | sort | join(" ")' <<<"$output")" = \
+	    "$(printf '%s\n' "$live" "$other" | sort | tr '\n' ' ' | sed 's/ $//')" ]
+
+	# Nothing more to do the second time.
+	run -0 job clean --all
+	[ "$output" = "0 jobs removed" ]
+}
+
+@test "clean --all --all-projects removes the ended jobs of every project" {
+	a=$(make_project a)
+	b=$(make_project b)
+	ida=$(cd "$a" && job run --wait 'exit 0' | cut -d' ' -f1)
+	idb=$(cd "$b" && job run --wait 'exit 0' | cut -d' ' -f1)
+	cd "$a"
+	live=$(job run sleep 1000)
+	run -0 job clean --all --all-projects --json
+	[ "$(jq -r .count <<<"$output")" = 2 ]
+	[ "$(jq -r '.removed | sort | join(" ")' <<<"$output")" = \
+	    "$(printf '%s\n' "$ida" "$idb" | sort | tr '\n' ' ' | sed 's/ $//')" ]
+	[ ! -e "$(log_of "$ida")" ]
+	[ ! -e "$(log_of "$idb")" ]
+	[ -e "$(log_of "$live")" ]
+	[ "$(job list --all --json | jq -r '.[].id')" = "$live" ]
+}
+
+@test "clean --status removes only ended jobs with that status" {
+	ok=$(job run 'exit 0')
+	bad=$(job run 'exit 1')
+	job wait "$ok" "$bad" >/dev/null || true
+	run -0 job clean --all --status failed
+	[ "${lines[0]}" = "removed $bad failed" ]
+	[ "${lines[-1]}" = "1 job removed" ]
+	[ "$(job list --json | jq -r '.[].id')" = "$ok" ]
+}
+
+@test "clean refuses active statuses" {
+	run --separate-stderr -2 job clean --status running
+	run --separate-stderr -2 job clean --status pending
+	run --separate-stderr -2 job clean --older-than 5x
+}

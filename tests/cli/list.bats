@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# job list: scoped to the project, filters, limit, order.
+
+load helper
+
+ids_of() {
+	jq -r '.[].id' | tr '\n' ' ' | sed 's/ $//'
+}
+
+@test "list shows only this project's jobs; --all shows every project's" {
+	a=$(make_project a)
+	b=$(make_project b)
+	ida=$(cd "$a" && job run --wait 'exit 0' | cut -d' ' -f1)
+	idb=$(cd "$b" && job run --wait 'exit 0' | cut -d' ' -f1)
+	[[ $ida =~ $ULID_RE && $idb =~ $ULID_RE ]]
+
+	cd "$b"
+	run -0 job list --json
+	[ "$(ids_of <<<"$output")" = "$idb" ]
+	[ "$(jq -r '.[0].project' <<<"$output")" = "$b" ]
+	run -0 job list --all --json
+	[ "$(ids_of <<<"$output")" = "$idb $ida" ]
+
+	cd "$a"
+	run -0 job list --json
+	[ "$(ids_of <<<"$output")" = "$ida" ]
+	[ "$(jq -r '.[0].project' <<<"$output")" = "$a" ]
+}
+
+@test "a subfolder of a git project lists the project's jobs" {
+	a=$(make_project a)
+	mkdir -p "$a/src/deep"
+	id=$(cd "$a" && job run 'exit 0')
+	cd "$a/src/deep"
+	run -0 job list --json
+	[ "$(ids_of <<<"$output")" = "$id" ]
+	id2=$(job run pwd)
+	job wait "$id2" >/dev/null
+	[ "$(field "$id2" .project)" = "$a" ]
+	[ "$(field "$id2" .cwd)" = "$a/src/deep" ]
+	[ "$(job logs "$id2")" = "$a/src/deep" ]
+}
+
+@test "list in an empty project hints on stderr at the other projects' jobs" {
+	a=$(make_project a)
+	(cd "$a" && job run 'exit 0' && job run 'exit 0') >/dev/null
+	c=$(make_project c)
+	cd "$c"
+	run --separate-stderr -0 job list
+	[ -z "$output" ]
+	[[ $stderr == "job: no jobs in this project; 2 in other projects"*"job list --all"* ]]
+	[ "${#stderr_lines[@]}" = 1 ]
+	run --separate-stderr -0 job list --json
+	[ "$output" = "[]" ]
+}
+
+@test "list in an empty store prints nothing" {
+	run --separate-stderr -0 job list
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	run --separate-stderr -0 job list --json
+	[ "$output" = "[]" ]
+}
+
+@test "list --status filters, repeatable" {
+	ok=$(job run 'exit 0')
+	bad=$(job run 'exit 1')
+	job wait "$ok" "$bad" >/dev/null || true
+	live=$(job run sleep 1000)
+	run -0 job list --json --status failed
+	[ "$(ids_of <<<"$output")" = "$bad" ]
+	run -0 job list --json --status running
+	[ "$(ids_of <<<"$output")" = "$live" ]
+	run -0 job list --json -s completed -s running
+	[ "$(ids_of <<<"$output")" = "$live $ok" ]
+	run -0 job list --json --status stopped
+	[ "$output" = "[]" ]
+	run --separate-stderr -2 job list --status bogus
+	[[ $stderr == *"bogus"* ]]
+}
+
+@test "list --name filters" {
+	a=$(job run --name alpha 'exit 0')
+	b=$(job run --name beta 'exit 0')
+	job wait "$a" "$b" >/dev/null
+	a2=$(job run --name alpha 'exit 0')
+	run -0 job list --json --name alpha
+	[ "$(ids_of <<<"$output")" = "$a2 $a" ]
+	run -0 job list --json -n beta
+	[ "$(ids_of <<<"$output")" = "$b" ]
+	run -0 job list --json --name gamma
+	[ "$output" = "[]" ]
+}
+
+@test "list --limit N keeps the N newest; 0 means no limit" {
+	for i in 1 2 3 4; do
+		ids[i]=$(job run 'exit 0')
+	done
+	run -0 job list --json --limit 2
+	[ "$(ids_of <<<"$output")" = "${ids[4]} ${ids[3]}" ]
+	run -0 job list --json -l 0
+	[ "$(ids_of <<<"$output")" = "${ids[4]} ${ids[3]} ${ids[2]} ${ids[1]}" ]
+	run --separate-stderr -2 job list --limit -1
+	run --separate-stderr -2 job list --limit x
+}
+
+@test "list prints a table: a header and one row per job, newest first" {
+	a=$(job run --name first 'exit 0')
+	b=$(job run --name second 'exit 3')
+	job wait "$a" "$b" >/dev/null || true
+	run -0 job list
+	[ "${#lines[@]}" = 3 ]
+	[[ ${lines[0]} =~ ^ID\ +NAME\ +STATUS\ +EXIT ]]
+	[[ ${lines[1]} =~ ^$b\ +second\ +failed\ +3\  ]]
+	[[ ${lines[2]} =~ ^$a\ +first\ +completed\ +0\  ]]
+	[[ ${lines[1]} == *"exit 3" ]]
+}
+
+@test "list shows a running job as running" {
+	id=$(job run sleep 1000)
+	run -0 job list --json
+	[ "$(jq -r '.[0].status' <<<"$output")" = running ]
+	[ "$(jq -r '.[0].exit_code' <<<"$output")" = null ]
+	[ "$(jq -r '.[0].finished_at' <<<"$output")" = null ]
+}
