@@ -52,7 +52,7 @@ print_table(const struct ctx *ctx, const struct job *jobs, size_t n)
 		}
 		out_escape(j->command, cmd, sizeof(cmd));
 		if (j->signal != NULL)
-			snprintf(code, sizeof(code), "%s", j->signal + 3);
+			snprintf(code, sizeof(code), "%s", j->signal);
 		else if (j->exit_code >= 0)
 			snprintf(code, sizeof(code), "%d", j->exit_code);
 		else

@@ -116,18 +116,6 @@ until_feed(void *arg, const char *s, size_t len)
 		lines_feed(&sc->lines, s, len, until_line, &sc->u);
 }
 
-/* A line still being written counts too: its text is there already. */
-static void
-until_partial(struct until_scan *sc)
-{
-	struct lines *l = &sc->lines;
-
-	if (sc->u.matched || l->buf == NULL || l->len == 0)
-		return;
-	l->buf[l->len] = '\0';
-	until_line(&sc->u, l->number, l->offset, l->buf, l->len);
-}
-
 /*
  * The job ended before it was ready: its own failure status, or 1 when it
  * exited 0, since 0 must only ever mean "ready" to a script doing
@@ -222,7 +210,8 @@ wait_until(struct ctx *ctx, const struct job *start, const char *regex,
 			if (logread_feed(fd, off, size, until_feed, &sc) < 0)
 				break;
 			off = size;
-			until_partial(&sc);
+			/* Only whole lines match while the job runs: a line
+			 * still being written may yet become another. */
 			if (sc.u.matched)
 				break;
 			continue;
