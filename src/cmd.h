@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -27,6 +28,7 @@ struct ctx {
 	char cwd[PATH_MAX];		/* the caller's working folder */
 	char project[PATH_MAX];		/* its project */
 	char self_exe[PATH_MAX];	/* this program, to exec supervisors */
+	mode_t caller_umask;		/* the umask jobs run with */
 	bool json;			/* --json or JOB_FORMAT=json */
 	bool tty;			/* stdout is a terminal */
 	bool color;			/* tty and no NO_COLOR */

@@ -83,6 +83,7 @@ launch_job(struct ctx *ctx, const struct job *spec, struct job *out,
 	sup.lock_fd = lock_fd;
 	sup.log_fd = log_fd;
 	sup.self_exe = ctx->self_exe;
+	sup.umask = ctx->caller_umask;
 	/* Our connection stays open: the supervisor never touches SQLite
 	 * before it execs a fresh image (see supervisor.c). */
 	rc = sup_start(&sup, &res, e);

@@ -83,10 +83,11 @@ main(int argc, char **argv)
 	/* A supervisor image, exec'd by `job run`: not a command. */
 	if (argc > 1 && strcmp(argv[1], SUP_ARGV_MARK) == 0)
 		return sup_main(argc, argv);
-	/* Every file job creates is private to its user, whatever umask. */
-	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ctx, 0, sizeof(ctx));
+	/* Every file job creates is private to its user, whatever umask;
+	 * jobs get the caller's back. */
+	ctx.caller_umask = umask(077);
 	ctx.json = fmt != NULL && strcmp(fmt, "json") == 0;
 	ctx.tty = isatty(STDOUT_FILENO);
 	ctx.color = ctx.tty && getenv("NO_COLOR") == NULL;

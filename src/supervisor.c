@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -696,6 +697,7 @@ start_job(const struct sup_spec *spec, int status_w)
 	if (chdir(spec->cwd) < 0)
 		fail_start(&s, spec, status_w, "chdir", errno);
 	msg.started_at = job_now_ms();
+	umask(spec->umask);
 	rc = spawn_command(spec, out[1], &s.child);
 	close(out[1]);
 	if (rc != 0)

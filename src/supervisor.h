@@ -26,6 +26,7 @@ struct sup_spec {
 	int lock_fd;		/* the held job lock; the supervisor keeps it */
 	int log_fd;		/* the job's log, open for appending */
 	const char *self_exe;	/* this program, for the supervisor's exec */
+	mode_t umask;		/* the caller's, for the command */
 };
 
 /* argv[1] of the supervisor image: main hands such a process to sup_main. */
