@@ -54,6 +54,50 @@ job_free(struct job *j)
 	j->exit_code = -1;
 }
 
+static int
+dup_field(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	*dst = strdup(src);
+	return *dst == NULL ? -1 : 0;
+}
+
+int
+job_copy(struct job *dst, const struct job *src)
+{
+	int rc = 0;
+
+	*dst = *src;
+	rc |= dup_field(&dst->name, src->name);
+	rc |= dup_field(&dst->command, src->command);
+	rc |= dup_field(&dst->project, src->project);
+	rc |= dup_field(&dst->cwd, src->cwd);
+	rc |= dup_field(&dst->boot_id, src->boot_id);
+	rc |= dup_field(&dst->signal, src->signal);
+	rc |= dup_field(&dst->reason, src->reason);
+	rc |= dup_field(&dst->context, src->context);
+	rc |= dup_field(&dst->key, src->key);
+	rc |= dup_field(&dst->retry_of, src->retry_of);
+	rc |= dup_field(&dst->stop_signal, src->stop_signal);
+	dst->env = NULL;
+	if (src->env != NULL) {
+		dst->env = malloc(src->env_len + 1);
+		if (dst->env == NULL)
+			rc = -1;
+		else {
+			memcpy(dst->env, src->env, src->env_len);
+			dst->env[src->env_len] = '\0';
+		}
+	}
+	if (rc != 0) {
+		job_free(dst);
+		return -1;
+	}
+	return 0;
+}
+
 void
 job_free_array(struct job *jobs, size_t n)
 {

@@ -60,6 +60,8 @@ const char *job_status_name(enum job_status s);
 int job_status_parse(const char *name);
 bool job_status_active(enum job_status s);
 void job_free(struct job *j);
+/* Deep copy of src into dst; returns -1 when out of memory. */
+int job_copy(struct job *dst, const struct job *src);
 void job_free_array(struct job *jobs, size_t n);
 /* What `job wait` exits with for an ended job (see job.1, EXIT STATUS). */
 int job_exit_status(const struct job *j);

@@ -118,7 +118,16 @@ launch_job(struct ctx *ctx, const struct job *spec, struct job *out,
 	j.started_at = res.started_at;
 	if (store_job_mark_running(ctx->store, &j, e) < 0)
 		return -1;
-	return store_job_get(ctx->store, j.id, out, e);
+	if (store_job_get(ctx->store, j.id, out, e) == 0)
+		return 0;
+	if (e->code != ERR_NOT_FOUND)
+		return -1;
+	/* It started, ended and was cleaned before we read it back: what
+	 * we know is what it was when it started. */
+	j.status = JOB_RUNNING;
+	if (job_copy(out, &j) < 0)
+		return err_set(e, ERR_IO, "out of memory");
+	return 0;
 fail:
 	if (log_fd >= 0) {
 		close(log_fd);
