@@ -31,7 +31,7 @@ struct proc_info {
 /*
  * Processes that are children of parent or members of group pgid (either
  * may be 0 to skip), zombies included. Linux only; elsewhere the list is
- * empty.
+ * empty. Children alone (pgid 0) are cheap; a group means a walk of /proc.
  */
 int proc_list(pid_t parent, pid_t pgid, struct proc_info **out, size_t *n);
 

@@ -320,8 +320,9 @@ drain_output(struct sup *s, char *buf)
 
 /*
  * Signals the whole job: C's process group while its id is pinned, and on
- * Linux every live process in the group or adopted by S. Returns how many
- * live processes there were besides C.
+ * Linux every live process S adopted (those that left the group; once C is
+ * gone, every process left of the job descends from one of them). Returns
+ * how many live processes there were besides C.
  */
 static int
 signal_job(struct sup *s, int sig)
@@ -332,7 +333,7 @@ signal_job(struct sup *s, int sig)
 
 	if (!s->child_reaped)
 		kill(-s->child, sig);
-	if (proc_list(getpid(), s->child, &list, &n) == 0) {
+	if (proc_list(getpid(), 0, &list, &n) == 0) {
 		for (i = 0; i < n; i++) {
 			if (list[i].pid == s->child || list[i].zombie)
 				continue;
@@ -792,7 +793,7 @@ supervise(struct sup *s, char *buf)
 			struct proc_info *list;
 			size_t left = 0;
 
-			if (proc_list(getpid(), s->child, &list, &left) == 0) {
+			if (proc_list(getpid(), 0, &list, &left) == 0) {
 				size_t i, live = 0;
 				for (i = 0; i < left; i++)
 					if (list[i].pid != s->child &&
