@@ -26,6 +26,7 @@
 #include "store.h"
 #include "textfilter.h"
 #include "utf8.h"
+#include "waitjob.h"
 
 #define DEFAULT_JSON_MAX (1024 * 1024)
 #define FOLLOW_POLL_MS 20
@@ -182,36 +183,13 @@ file_size(int fd)
 	return fstat(fd, &sb) == 0 ? (int64_t)sb.st_size : 0;
 }
 
-/* Whether the job has ended, without holding anything open. */
-static bool
-job_ended(struct ctx *ctx, const char *id, struct job *j)
-{
-	struct err e;
-	bool settled;
-
-	if (lock_probe(ctx->home, id) == LOCK_HELD)
-		return false;
-	if (store_job_get(ctx->store, id, j, &e) < 0)
-		return true;
-	if (job_status_active(j->status) &&
-	    reconcile_job(ctx, j, &settled, &e) == 0 && settled) {
-		job_free(j);
-		if (store_job_get(ctx->store, id, j, &e) < 0)
-			return true;
-	}
-	if (!job_status_active(j->status))
-		return true;
-	job_free(j);
-	return false;
-}
-
 /* Streams from off until the job ends; returns its exit status. */
 static int
 follow(struct ctx *ctx, const char *id, int fd, int64_t off,
     struct pipeline *pl)
 {
 	struct job j;
-	struct timespec ts = { 0, FOLLOW_POLL_MS * 1000000L };
+	struct err e;
 	int rc;
 
 	memset(&j, 0, sizeof(j));
@@ -225,7 +203,7 @@ follow(struct ctx *ctx, const char *id, int fd, int64_t off,
 			off = size;
 			continue;
 		}
-		if (job_ended(ctx, id, &j)) {
+		if (waitjob_ended(ctx, id, &j, &e) != 0) {
 			/* The supervisor is gone: what is there is all. */
 			size = file_size(fd);
 			if (logread_feed(fd, off, size, feed, pl) < 0)
@@ -233,7 +211,7 @@ follow(struct ctx *ctx, const char *id, int fd, int64_t off,
 			pipeline_flush(pl);
 			break;
 		}
-		nanosleep(&ts, NULL);
+		waitjob_pause(FOLLOW_POLL_MS);
 	}
 	if (j.id[0] == '\0')
 		return EXIT_FAIL;

@@ -31,14 +31,6 @@ static const struct opt_spec options[] = {
 	{ NULL, 0, OPT_NONE, 0 },
 };
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* The supervisor is gone but the job's process lives: kill its group. */
 static int
 stop_orphan(struct ctx *ctx, const struct job *j, int sig, int64_t grace,
@@ -55,7 +47,7 @@ stop_orphan(struct ctx *ctx, const struct job *j, int sig, int64_t grace,
 			sig = SIGKILL;
 			kill(-pid, SIGKILL);
 		}
-		pause_ms(5);
+		waitjob_pause(5);
 	}
 	/* The leader is gone; the rest of its group goes too. */
 	kill(-pid, SIGKILL);
@@ -101,7 +93,7 @@ stop_one(struct ctx *ctx, const char *id, const char *signame, int sig,
 		if (waitjob_now() > give_up)
 			return err_set(e, ERR_IO, "job %s did not start in "
 			    "time to be stopped", id);
-		pause_ms(2);
+		waitjob_pause(2);
 	}
 	if (reconcile_orphan_alive(ctx, out)) {
 		if (stop_orphan(ctx, out, sig, grace < 0 ? out->grace_ms :

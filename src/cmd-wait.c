@@ -41,45 +41,6 @@ static const struct opt_spec options[] = {
 	{ NULL, 0, OPT_NONE, 0 },
 };
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/*
- * Whether the job has ended; when it has, *j holds its record. Probes the
- * lock first, so a running job costs no database read.
- */
-static bool
-ended_now(struct ctx *ctx, const char *id, struct job *j, struct err *e,
-    int *failed)
-{
-	bool settled;
-
-	*failed = 0;
-	if (lock_probe(ctx->home, id) == LOCK_HELD)
-		return false;
-	if (store_job_get(ctx->store, id, j, e) < 0) {
-		*failed = 1;
-		return true;
-	}
-	if (job_status_active(j->status) &&
-	    reconcile_job(ctx, j, &settled, e) == 0 && settled) {
-		job_free(j);
-		if (store_job_get(ctx->store, id, j, e) < 0) {
-			*failed = 1;
-			return true;
-		}
-	}
-	if (!job_status_active(j->status))
-		return true;
-	job_free(j);
-	return false;
-}
-
 struct until {
 	regex_t re;
 	bool matched;
@@ -216,8 +177,8 @@ wait_until(struct ctx *ctx, const struct job *start, const char *regex,
 				break;
 			continue;
 		}
-		if (ended_now(ctx, start->id, &j, &e, &failed)) {
-			if (failed) {
+		if ((failed = waitjob_ended(ctx, start->id, &j, &e)) != 0) {
+			if (failed < 0) {
 				rc = cmd_error(ctx, &e);
 				goto out;
 			}
@@ -231,7 +192,7 @@ wait_until(struct ctx *ctx, const struct job *start, const char *regex,
 		}
 		if (deadline > 0 && waitjob_now() >= deadline)
 			break;
-		pause_ms(READY_POLL_MS);
+		waitjob_pause(READY_POLL_MS);
 	}
 	if (!ended && store_job_get(ctx->store, start->id, &j, &e) < 0) {
 		rc = cmd_error(ctx, &e);
@@ -306,15 +267,15 @@ wait_port(struct ctx *ctx, const struct job *start, const char *host,
 			ready = true;
 			break;
 		}
-		if (ended_now(ctx, start->id, &j, &e, &failed)) {
-			if (failed)
+		if ((failed = waitjob_ended(ctx, start->id, &j, &e)) != 0) {
+			if (failed < 0)
 				return cmd_error(ctx, &e);
 			ended = true;
 			break;
 		}
 		if (deadline > 0 && waitjob_now() >= deadline)
 			break;
-		pause_ms(READY_POLL_MS * 2);
+		waitjob_pause(READY_POLL_MS * 2);
 	}
 	if (!ended && store_job_get(ctx->store, start->id, &j, &e) < 0)
 		return cmd_error(ctx, &e);
@@ -336,9 +297,10 @@ wait_any(struct ctx *ctx, const struct job *jobs, int n, int64_t deadline)
 	memset(&j, 0, sizeof(j));
 	for (;;) {
 		for (i = 0; i < n; i++) {
-			if (!ended_now(ctx, jobs[i].id, &j, &e, &failed))
+			if ((failed = waitjob_ended(ctx, jobs[i].id, &j,
+			    &e)) == 0)
 				continue;
-			if (failed)
+			if (failed < 0)
 				return cmd_error(ctx, &e);
 			if (ctx->json)
 				cmd_print_jobs_json(ctx, &j, 1, false);
@@ -350,7 +312,7 @@ wait_any(struct ctx *ctx, const struct job *jobs, int n, int64_t deadline)
 		}
 		if (deadline > 0 && waitjob_now() >= deadline)
 			break;
-		pause_ms(READY_POLL_MS / 2);
+		waitjob_pause(READY_POLL_MS / 2);
 	}
 	if (ctx->json)
 		cmd_print_jobs_json(ctx, jobs, (size_t)n, true);

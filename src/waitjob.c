@@ -18,6 +18,40 @@ waitjob_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void
+waitjob_pause(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int
+waitjob_ended(struct ctx *ctx, const char *id, struct job *j, struct err *e)
+{
+	bool settled;
+
+	if (lock_probe(ctx->home, id) == LOCK_HELD)
+		return 0;
+	if (store_job_get(ctx->store, id, j, e) < 0)
+		return -1;
+	if (job_status_active(j->status)) {
+		if (reconcile_job(ctx, j, &settled, e) < 0) {
+			job_free(j);
+			return -1;
+		}
+		if (settled) {
+			job_free(j);
+			if (store_job_get(ctx->store, id, j, e) < 0)
+				return -1;
+		}
+	}
+	if (!job_status_active(j->status))
+		return 1;
+	job_free(j);
+	return 0;
+}
+
 int
 waitjob_one(struct ctx *ctx, const char *id, int64_t deadline,
     struct job *out, struct err *e)
@@ -49,10 +83,8 @@ waitjob_one(struct ctx *ctx, const char *id, int64_t deadline,
 		 * orphaned process until it goes too. */
 		if (reconcile_job(ctx, out, &settled, e) < 0)
 			return -1;
-		if (!settled && reconcile_orphan_alive(ctx, out)) {
-			struct timespec ts = { 0, ORPHAN_POLL_MS * 1000000L };
-			nanosleep(&ts, NULL);
-		}
+		if (!settled && reconcile_orphan_alive(ctx, out))
+			waitjob_pause(ORPHAN_POLL_MS);
 		job_free(out);
 	}
 }

@@ -14,6 +14,14 @@
 
 /* Monotonic milliseconds, for deadlines. */
 int64_t waitjob_now(void);
+void waitjob_pause(int64_t ms);
+/*
+ * Without blocking: 1 with *j filled when the job has ended (settling its
+ * row if the supervisor is gone), 0 while it runs, -1 on error. A running
+ * job costs a lock probe, no database read.
+ */
+int waitjob_ended(struct ctx *ctx, const char *id, struct job *j,
+    struct err *e);
 /*
  * Waits until job id has ended; deadline is a waitjob_now() time, or 0 for
  * none. Returns 0 with *out filled when it ended, 1 on timeout (*out holds
