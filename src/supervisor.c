@@ -804,13 +804,16 @@ supervise(struct sup *s, char *buf)
 			}
 			if (left > 0 && s->leftovers == 0) {
 				s->leftovers = (int)left;
-				/* What the job printed comes before our note. */
-				drain_output(s, buf);
-				log_note(s, "the main process exited; stopping "
-				    "%zu leftover process%s", left,
-				    left == 1 ? "" : "es");
-				if (!s->killing)
+				/* A stop or timeout already kills them all;
+				 * only a job that ended by itself gets the
+				 * note. What it printed comes first. */
+				if (!s->killing) {
+					drain_output(s, buf);
+					log_note(s, "the main process exited; "
+					    "stopping %zu leftover process%s",
+					    left, left == 1 ? "" : "es");
 					start_kill(s, SIGTERM, s->grace_ms);
+				}
 			} else if (left > 0 && s->killed)
 				signal_job(s, SIGKILL);
 			if (left == 0 || (s->gave_up_at > 0 &&
