@@ -6,6 +6,7 @@
 #include "lock.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -16,20 +17,26 @@
 
 #include "home.h"
 
+/*
+ * The file is made and locked under a temporary name, then renamed into
+ * place: no one ever sees the lock file unlocked, so `job clean` cannot
+ * take a starting job's lock for a stray.
+ */
 int
 lock_create(const char *home, const char *id, int *fd, struct err *e)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
 
 	home_lock_path(home, id, path, sizeof(path));
-	*fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	*fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (*fd < 0)
-		return err_sys(e, ERR_IO, errno, "cannot create '%s'", path);
-	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+		return err_sys(e, ERR_IO, errno, "cannot create '%s'", tmp);
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0 || rename(tmp, path) < 0) {
 		int saved = errno;
 		close(*fd);
-		unlink(path);
+		unlink(tmp);
 		return err_sys(e, ERR_IO, saved, "cannot lock '%s'", path);
 	}
 	return 0;

@@ -122,6 +122,11 @@ main(int argc, char **argv)
 	}
 	argc -= i;
 	argv += i;
+	/* Errors of the setup (JOB_HOME, the store) come before the command
+	 * parses its options: honour a --json among them already. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			ctx.json = true;
 	if (wants_help(argc, argv)) {
 		cmd_usage(ctx.entry, stdout);
 		rc = EXIT_OK;

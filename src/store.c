@@ -193,21 +193,49 @@ set_wal(struct store *st, struct err *e)
 	sqlite3_finalize(stmt);
 	if (is_wal)
 		return 0;
-	/* Concurrent creators may collide here; the busy handler retries. */
-	return exec_sql(st, "PRAGMA journal_mode=WAL", e);
+	/* Processes creating the store at once collide here with a BUSY
+	 * that the busy handler does not see: retry it ourselves. */
+	st->busy_since = monotonic_ms();
+	for (;;) {
+		int code;
+
+		if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL", NULL, NULL,
+		    NULL) == SQLITE_OK)
+			return 0;
+		code = sqlite3_extended_errcode(st->db) & 0xff;
+		if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) ||
+		    monotonic_ms() - st->busy_since >= st->busy_ms)
+			return db_error(st, e, "PRAGMA journal_mode=WAL");
+		busy_handler(st, 1);
+	}
 }
 
+/* Everything that refuses a file is checked before anything changes it. */
 static int
 check_version(struct store *st, struct err *e)
 {
-	int version;
+	int version, appid, tables;
 
-	if (pragma_int(st, "PRAGMA user_version", &version, e) < 0)
+	if (pragma_int(st, "PRAGMA user_version", &version, e) < 0 ||
+	    pragma_int(st, "PRAGMA application_id", &appid, e) < 0)
 		return -1;
+	if (appid != 0 && appid != APPLICATION_ID)
+		return err_set(e, ERR_STORE, "store '%s' belongs to another "
+		    "program (application_id %d): refusing to touch it",
+		    st->path, appid);
 	if (version > NMIGRATIONS)
 		return err_set(e, ERR_STORE,
 		    "store '%s' has schema version %d, newer than this job "
 		    "knows (%d): upgrade job", st->path, version, NMIGRATIONS);
+	if (version == 0) {
+		if (pragma_int(st, "SELECT count(*) FROM sqlite_master WHERE"
+		    " name = 'jobs'", &tables, e) < 0)
+			return -1;
+		if (tables > 0)
+			return err_set(e, ERR_STORE, "store '%s' has a 'jobs' "
+			    "table that job did not make: refusing to touch "
+			    "it", st->path);
+	}
 	return 0;
 }
 

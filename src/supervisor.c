@@ -96,6 +96,7 @@ struct sup {
 	int64_t disk_retry_at;
 	char last_byte;		/* of the log, to start our notes on a line */
 	struct job started;	/* identities, for the final record */
+	int64_t confirm_at;	/* when to check that `running` was recorded */
 };
 
 static int64_t
@@ -479,6 +480,32 @@ record_end(struct sup *s, const struct job_end *end)
 	store_close(st);
 }
 
+/*
+ * `job run` records `running` once we have started; if it died before it
+ * could, the row would say `pending` with no pid while the job runs, and
+ * `job stop` could not find us. A second after the start, check and fill
+ * it in. One read for most jobs, and only for those that live a second.
+ */
+static void
+confirm_running(struct sup *s)
+{
+	struct store *st;
+	struct job j;
+
+	if (store_open(s->home, &st, NULL) < 0)
+		return;
+	if (store_job_get(st, s->id, &j, NULL) == 0) {
+		if (j.status == JOB_PENDING) {
+			struct job mark = s->started;
+
+			snprintf(mark.id, sizeof(mark.id), "%s", s->id);
+			store_job_mark_running(st, &mark, NULL);
+		}
+		job_free(&j);
+	}
+	store_close(st);
+}
+
 static void
 finish(struct sup *s)
 {
@@ -607,6 +634,8 @@ poll_timeout(const struct sup *s)
 		t = s->deadline - now;
 	if (s->kill_at > 0 && (t < 0 || s->kill_at - now < t))
 		t = s->kill_at - now;
+	if (s->confirm_at > 0 && (t < 0 || s->confirm_at - now < t))
+		t = s->confirm_at - now;
 	if (s->child_exited && (s->leftovers > 0 || s->killing))
 		/* Leftovers that are not our children send no SIGCHLD. */
 		t = t < 0 || t > 50 ? 50 : t;
@@ -788,6 +817,11 @@ supervise(struct sup *s, char *buf)
 		}
 		if (s->kill_at > 0 && now >= s->kill_at && !s->killed)
 			start_kill(s, SIGKILL, 0);
+		if (s->confirm_at > 0 && now >= s->confirm_at) {
+			s->confirm_at = 0;
+			if (!s->child_exited)
+				confirm_running(s);
+		}
 		if (s->child_exited) {
 			/* C has ended: whatever is left of the job goes. */
 			struct proc_info *list;
@@ -904,6 +938,7 @@ sup_main(int argc, char **argv)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (v[4] > 0)
 		s.deadline = mono_ms() + v[4];
+	s.confirm_at = mono_ms() + 1000;
 	supervise(&s, buf);
 }
 
