@@ -23,7 +23,7 @@
 #include "resolve.h"
 
 #define APPLICATION_ID 0x4A4F4231	/* "JOB1" */
-#define DEFAULT_BUSY_MS 5000
+#define DEFAULT_BUSY_MS 10000
 
 struct store {
 	sqlite3 *db;
