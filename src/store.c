@@ -31,6 +31,7 @@ struct store {
 	int64_t busy_ms;	/* give up on a lock after this long */
 	int64_t busy_since;	/* monotonic ms of the current wait */
 	bool batch;		/* inside store_batch_begin/end */
+	bool busy;		/* the last error was a busy lock */
 };
 
 static const char *const migrations[] = {
@@ -103,7 +104,8 @@ db_error(struct store *st, struct err *e, const char *what)
 {
 	int code = sqlite3_extended_errcode(st->db);
 
-	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+	st->busy = (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED;
+	if (st->busy)
 		return err_set(e, ERR_STORE,
 		    "store '%s' is busy: another process holds its lock "
 		    "(%s; try again)", st->path, what);
@@ -352,11 +354,20 @@ store_open(const char *home, struct store **out, struct err *e)
 	}
 	close(fd);
 	st->busy_ms = busy_timeout_from_env();
-	/* Refuse a newer schema before changing anything in the file. */
-	if (connect(st, e) < 0 || check_version(st, e) < 0 ||
-	    set_wal(st, e) < 0 || migrate(st, e) < 0) {
-		store_close(st);
-		return -1;
+	/* Refuse a newer schema before changing anything in the file. While
+	 * many processes create the store at once, some steps report BUSY
+	 * without asking the busy handler: start over until the timeout. */
+	for (int64_t since = monotonic_ms();;) {
+		if (connect(st, e) == 0 && check_version(st, e) == 0 &&
+		    set_wal(st, e) == 0 && migrate(st, e) == 0)
+			break;
+		sqlite3_close_v2(st->db);
+		st->db = NULL;
+		if (!st->busy || monotonic_ms() - since >= st->busy_ms) {
+			store_close(st);
+			return -1;
+		}
+		busy_handler(st, 1);
 	}
 	*out = st;
 	return 0;
