@@ -258,11 +258,15 @@ print_json(const struct job *j, int fd, const struct logs_opts *o,
 		to = from + max;
 		truncated = true;
 	}
-	/* More may follow: filters must not see half a line. */
+	/* More may follow: filters must not see half a line. A line still
+	 * being written waits for its end (next_offset stays before it),
+	 * unless it alone is longer than --max-bytes. */
 	if (filtered && (truncated || !ended || to < size)) {
 		int64_t cut = cut_at_line(fd, from, to);
 		if (cut > from)
 			to = cut;
+		else if (!truncated)
+			to = from;
 	}
 	if (logread_slice(fd, from, to - from, &buf, &len) < 0)
 		return -1;

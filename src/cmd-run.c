@@ -65,6 +65,9 @@ add_env(struct job *j, const char *kv, struct err *e)
 			return err_set(e, ERR_USAGE, "bad --env '%s': '%.*s' "
 			    "is not a variable name", kv, (int)(eq - kv), kv);
 	}
+	if ((size_t)(eq - kv) == 6 && strncmp(kv, "JOB_ID", 6) == 0)
+		return err_set(e, ERR_USAGE, "bad --env '%s': JOB_ID is the "
+		    "job's own id and cannot be set", kv);
 	grown = realloc(j->env, j->env_len + len);
 	if (grown == NULL)
 		return err_set(e, ERR_IO, "out of memory");

@@ -38,20 +38,36 @@ time_field(const char *key, int64_t ms)
 }
 
 /*
- * The live processes of a running job: its process group, and what its
- * supervisor adopted. Empty for an ended job or a reused pid.
+ * The live processes of an active job: every descendant of its supervisor
+ * in any session, or, when the supervisor is gone, its main process and
+ * that one's descendants. Another job started from it is not among them.
  */
 static int
 job_processes(const struct job *j, struct proc_info **list, size_t *n)
 {
+	struct proc_info *tree, *all;
+	size_t ntree;
+
 	*list = NULL;
 	*n = 0;
-	if (!job_status_active(j->status) || j->pid <= 0 ||
-	    !proc_same((pid_t)j->pid, j->pid_start))
+	if (!job_status_active(j->status))
 		return 0;
-	return proc_list(j->sup_pid > 0 &&
-	    proc_same((pid_t)j->sup_pid, j->sup_start) ? (pid_t)j->sup_pid :
-	    0, (pid_t)j->pid, list, n);
+	if (j->sup_pid > 0 && proc_same((pid_t)j->sup_pid, j->sup_start))
+		return proc_tree((pid_t)j->sup_pid, PROC_WALK_AUTO, list, n);
+	if (j->pid <= 0 || !proc_same((pid_t)j->pid, j->pid_start) ||
+	    proc_tree((pid_t)j->pid, PROC_WALK_AUTO, &tree, &ntree) < 0)
+		return 0;
+	if ((all = calloc(ntree + 1, sizeof(*all))) == NULL) {
+		free(tree);
+		return -1;
+	}
+	proc_info_of((pid_t)j->pid, &all[0]);
+	if (ntree > 0)
+		memcpy(all + 1, tree, ntree * sizeof(*tree));
+	free(tree);
+	*list = all;
+	*n = ntree + 1;
+	return 0;
 }
 
 static void
@@ -63,14 +79,16 @@ print_processes(const struct job *j)
 
 	if (job_processes(j, &list, &n) < 0 || n == 0)
 		return;
-	printf("%-13s %7s %7s  %s\n", "processes", "PID", "PPID", "COMMAND");
+	printf("%-13s %7s %7s %7s %7s  %s\n", "processes", "PID", "PPID",
+	    "PGID", "SID", "COMMAND");
 	for (i = 0; i < n; i++) {
-		if (list[i].zombie)
+		if (!list[i].alive)
 			continue;
 		proc_cmdline(list[i].pid, cmd, sizeof(cmd));
 		out_escape(cmd[0] ? cmd : list[i].comm, esc, sizeof(esc));
-		printf("%-13s %7d %7d  %s\n", "", (int)list[i].pid,
-		    (int)list[i].ppid, esc);
+		printf("%-13s %7d %7d %7d %7d  %s\n", "", (int)list[i].pid,
+		    (int)list[i].ppid, (int)list[i].pgid, (int)list[i].sid,
+		    esc);
 	}
 	free(list);
 }
@@ -88,12 +106,14 @@ processes_json(const struct job *j)
 	for (i = 0; i < n; i++) {
 		struct jval *o;
 
-		if (list[i].zombie)
+		if (!list[i].alive)
 			continue;
 		o = jobj();
 		proc_cmdline(list[i].pid, cmd, sizeof(cmd));
 		jset_int(o, "pid", list[i].pid);
 		jset_int(o, "ppid", list[i].ppid);
+		jset_int(o, "pgid", list[i].pgid);
+		jset_int(o, "sid", list[i].sid);
 		jset_str(o, "command", cmd[0] ? cmd : list[i].comm);
 		jpush(a, o);
 	}

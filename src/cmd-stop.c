@@ -112,6 +112,7 @@ cmd_stop(struct ctx *ctx, int argc, char **argv)
 	struct err e;
 	struct job *refs = NULL, *jobs = NULL;
 	const char *value, *signame = "SIGTERM";
+	char signame_buf[PROC_SIGNAME_MAX];
 	int64_t grace = -1;
 	int id, i, sig = SIGTERM, rc = EXIT_OK, n = 0;
 
@@ -130,7 +131,7 @@ cmd_stop(struct ctx *ctx, int argc, char **argv)
 				err_set(&e, ERR_USAGE, "unknown signal '%s'",
 				    value);
 			else
-				signame = proc_signal_name(sig);
+				signame = proc_signal_name(sig, signame_buf);
 			break;
 		case O_FORCE:
 			sig = SIGKILL;

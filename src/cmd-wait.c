@@ -49,18 +49,51 @@ struct until {
 	char *line;
 };
 
+struct text {
+	char *s;
+	size_t len;
+};
+
+static void
+text_append(void *arg, const char *s, size_t len)
+{
+	struct text *t = arg;
+	char *grown = realloc(t->s, t->len + len + 1);
+
+	if (grown == NULL)
+		return;
+	memcpy(grown + t->len, s, len);
+	t->s = grown;
+	t->len += len;
+	t->s[t->len] = '\0';
+}
+
+/*
+ * Matches a line as `logs --plain` shows it, as the agent saw it: colours
+ * and redraws gone (Vite prints "ready in \e[1m205\e[22m ms").
+ */
 static void
 until_line(void *arg, int64_t number, int64_t offset, const char *s,
     size_t len)
 {
 	struct until *u = arg;
+	struct plain p;
+	struct text t = { NULL, 0 };
 
-	if (u->matched || regexec(&u->re, s, 0, NULL, 0) != 0)
+	if (u->matched)
 		return;
-	u->matched = true;
-	u->number = number;
-	u->offset = offset;
-	u->line = strndup(s, len);
+	plain_init(&p);
+	plain_feed(&p, s, len, text_append, &t);
+	plain_flush(&p, text_append, &t);
+	plain_free(&p);
+	if (t.s != NULL && regexec(&u->re, t.s, 0, NULL, 0) == 0) {
+		u->matched = true;
+		u->number = number;
+		u->offset = offset;
+		u->line = t.s;
+		return;
+	}
+	free(t.s);
 }
 
 struct until_scan {
@@ -211,9 +244,35 @@ out:
 	return rc;
 }
 
-/* Whether something accepts TCP connections at host:port right now. */
+/*
+ * Whether something accepts TCP connections at host:port right now; with
+ * no host, on either loopback (a server bound to ::1, or to a localhost
+ * that resolves there, is as ready as one on 127.0.0.1).
+ */
 static bool
-port_open(const char *host, int64_t port)
+port_open_at(const char *host, int64_t port);
+
+static bool
+port_open(const char *host, int64_t port, const char **answered)
+{
+	static const char *const loopbacks[] = { "127.0.0.1", "::1" };
+	size_t i;
+
+	if (host != NULL) {
+		*answered = host;
+		return port_open_at(host, port);
+	}
+	for (i = 0; i < 2; i++)
+		if (port_open_at(loopbacks[i], port)) {
+			*answered = loopbacks[i];
+			return true;
+		}
+	*answered = "localhost";
+	return false;
+}
+
+static bool
+port_open_at(const char *host, int64_t port)
 {
 	struct addrinfo hints, *res, *ai;
 	char service[24];
@@ -259,11 +318,12 @@ wait_port(struct ctx *ctx, const struct job *start, const char *host,
 	struct job j;
 	struct err e;
 	bool ready = false, ended = false;
+	const char *answered = host;
 	int rc, failed = 0;
 
 	memset(&j, 0, sizeof(j));
 	for (;;) {
-		if (port_open(host, port)) {
+		if (port_open(host, port, &answered)) {
 			ready = true;
 			break;
 		}
@@ -279,7 +339,7 @@ wait_port(struct ctx *ctx, const struct job *start, const char *host,
 	}
 	if (!ended && store_job_get(ctx->store, start->id, &j, &e) < 0)
 		return cmd_error(ctx, &e);
-	print_ready(ctx, &j, ready, NULL, host, port);
+	print_ready(ctx, &j, ready, NULL, answered, port);
 	rc = ready ? EXIT_OK : ended ? not_ready_status(&j) :
 	    EXIT_STILL_RUNNING;
 	job_free(&j);
@@ -366,7 +426,7 @@ cmd_wait(struct ctx *ctx, int argc, char **argv)
 	struct err e;
 	struct job *jobs;
 	char (*ids)[ULID_LEN + 1];
-	const char *value, *until = NULL, *host = "127.0.0.1";
+	const char *value, *until = NULL, *host = NULL;
 	int64_t timeout_ms = -1, port = 0, deadline;
 	bool any = false;
 	int id, i, rc;
@@ -448,7 +508,8 @@ const struct cmd_entry cmd_wait_entry = {
 	    "REGEX (ERE)\n"
 	    "  -p, --port N         return 0 once TCP port N accepts "
 	    "connections\n"
-	    "      --host HOST      the host for --port (default 127.0.0.1)\n"
+	    "      --host HOST      the host for --port (default: 127.0.0.1 "
+	    "and ::1)\n"
 	    "      --any            return when the first of the jobs ends\n"
 	    "      --json           print the record (an array for several "
 	    "jobs)\n"

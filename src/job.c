@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "proc.h"
 
 static const char *const status_names[JOB_NSTATUS] = {
 	"pending", "running", "completed", "failed", "stopped", "interrupted",
@@ -48,6 +47,7 @@ job_free(struct job *j)
 	free(j->context);
 	free(j->key);
 	free(j->retry_of);
+	free(j->argv);
 	free(j->env);
 	free(j->stop_signal);
 	memset(j, 0, sizeof(*j));
@@ -62,6 +62,20 @@ dup_field(char **dst, const char *src)
 		return 0;
 	*dst = strdup(src);
 	return *dst == NULL ? -1 : 0;
+}
+
+/* A NUL-separated list of len bytes, kept NUL-terminated. */
+static int
+dup_blob(char **dst, const char *src, size_t len)
+{
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	if ((*dst = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(*dst, src, len);
+	(*dst)[len] = '\0';
+	return 0;
 }
 
 int
@@ -81,16 +95,8 @@ job_copy(struct job *dst, const struct job *src)
 	rc |= dup_field(&dst->key, src->key);
 	rc |= dup_field(&dst->retry_of, src->retry_of);
 	rc |= dup_field(&dst->stop_signal, src->stop_signal);
-	dst->env = NULL;
-	if (src->env != NULL) {
-		dst->env = malloc(src->env_len + 1);
-		if (dst->env == NULL)
-			rc = -1;
-		else {
-			memcpy(dst->env, src->env, src->env_len);
-			dst->env[src->env_len] = '\0';
-		}
-	}
+	rc |= dup_blob(&dst->argv, src->argv, src->argv_len);
+	rc |= dup_blob(&dst->env, src->env, src->env_len);
 	if (rc != 0) {
 		job_free(dst);
 		return -1;
@@ -115,13 +121,20 @@ job_exit_status(const struct job *j)
 		return 124;
 	if (j->status == JOB_INTERRUPTED)
 		return 1;
-	if (j->signal != NULL) {
-		int sig = proc_signal_number(j->signal);
-		return sig > 0 ? 128 + sig : 1;
-	}
+	if (j->signal_number > 0)
+		return 128 + j->signal_number;
 	if (j->exit_code >= 0)
 		return j->exit_code;
 	return 1;
+}
+
+int64_t
+job_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int64_t

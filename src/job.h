@@ -39,6 +39,7 @@ struct job {
 	char *boot_id;		/* the boot the job was started in */
 	int exit_code;		/* -1 while unknown or ended by a signal */
 	char *signal;		/* "SIGTERM" when a signal ended it, or NULL */
+	int signal_number;	/* and its number; 0 when none */
 	char *reason;		/* why it ended, NULL while active */
 	int64_t created_at;	/* ms since the epoch; 0 = unset */
 	int64_t started_at;
@@ -48,6 +49,9 @@ struct job {
 	char *context;		/* JSON text from the caller, or NULL */
 	char *key;		/* idempotency key, or NULL */
 	char *retry_of;		/* id of the job this one retries, or NULL */
+	char *argv;		/* the command's words, "w1\0w2\0"; NULL: a shell
+				 * line in command */
+	size_t argv_len;	/* bytes in argv */
 	char *env;		/* added variables, "K=V\0K=V\0", or NULL */
 	size_t env_len;		/* bytes in env */
 	int64_t log_dropped;	/* output bytes lost to a full disk */
@@ -67,5 +71,7 @@ void job_free_array(struct job *jobs, size_t n);
 int job_exit_status(const struct job *j);
 /* Milliseconds since the epoch, from the real-time clock. */
 int64_t job_now_ms(void);
+/* Milliseconds from the monotonic clock, for deadlines and intervals. */
+int64_t job_mono_ms(void);
 
 #endif

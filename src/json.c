@@ -180,6 +180,8 @@ json_job(const struct job *j, const char *log_path, int64_t log_bytes)
 	set_int_or_null(o, "exit_code", j->exit_code, j->exit_code >= 0);
 	json_object_set_new(o, "signal", j->signal ? json_string(j->signal) :
 	    json_null());
+	set_int_or_null(o, "signal_number", j->signal_number,
+	    j->signal_number > 0);
 	jset_str(V(o), "project", j->project);
 	jset_str(V(o), "cwd", j->cwd);
 	set_int_or_null(o, "pid", j->pid, j->pid > 0);

@@ -20,16 +20,21 @@
 #include "supervisor.h"
 
 /*
- * Fault injection for the test suite: JOB_TEST_CRASH=<point> makes `job run`
- * die by SIGKILL at that point, as a crash or an OOM kill would.
+ * Fault injection for the test suite (job.1, ENVIRONMENT): at the named
+ * point `job run` dies by SIGKILL (JOB_TEST_CRASH), as a crash or an OOM
+ * kill would, or stops itself (JOB_TEST_STOP) until a test sends SIGCONT.
+ * Jobs never inherit either (sup-start.c).
  */
 static void
 crash_point(const char *point)
 {
-	const char *want = getenv("JOB_TEST_CRASH");
+	const char *crash = getenv("JOB_TEST_CRASH");
+	const char *stop = getenv("JOB_TEST_STOP");
 
-	if (want != NULL && strcmp(want, point) == 0)
+	if (crash != NULL && strcmp(crash, point) == 0)
 		raise(SIGKILL);
+	if (stop != NULL && strcmp(stop, point) == 0)
+		raise(SIGSTOP);
 }
 
 int
@@ -73,13 +78,7 @@ launch_job(struct ctx *ctx, const struct job *spec, struct job *out,
 
 	memset(&sup, 0, sizeof(sup));
 	sup.home = ctx->home;
-	sup.id = j.id;
-	sup.command = j.command;
-	sup.cwd = j.cwd;
-	sup.env = j.env;
-	sup.env_len = j.env_len;
-	sup.timeout_ms = j.timeout_ms;
-	sup.grace_ms = j.grace_ms;
+	sup.job = &j;
 	sup.lock_fd = lock_fd;
 	sup.log_fd = log_fd;
 	sup.self_exe = ctx->self_exe;
@@ -100,10 +99,9 @@ launch_job(struct ctx *ctx, const struct job *spec, struct job *out,
 			end.reason = "supervisor_lost";
 			end.exit_code = -1;
 		} else {
-			/* 127, as a shell reports a command it cannot run. */
 			end.status = JOB_FAILED;
 			end.reason = "spawn_failed";
-			end.exit_code = 127;
+			end.exit_code = res.exit_code;
 		}
 		store_job_finish(ctx->store, j.id, &end, NULL, NULL);
 		lock_remove(ctx->home, j.id);
@@ -116,14 +114,15 @@ launch_job(struct ctx *ctx, const struct job *spec, struct job *out,
 	j.sup_pid = res.sup_pid;
 	j.sup_start = res.sup_start;
 	j.started_at = res.started_at;
-	if (store_job_mark_running(ctx->store, &j, e) < 0)
-		return -1;
+	/* The command runs: from here on `job run` succeeds. If `running`
+	 * cannot be recorded now (a store busy past the timeout), the
+	 * supervisor records it. */
+	sup_confirm(&res, store_job_mark_running(ctx->store, &j, e) == 0);
 	if (store_job_get(ctx->store, j.id, out, e) == 0)
 		return 0;
-	if (e->code != ERR_NOT_FOUND)
-		return -1;
-	/* It started, ended and was cleaned before we read it back: what
-	 * we know is what it was when it started. */
+	/* Busy, or it started, ended and was cleaned before we read it
+	 * back: what we know is what it was when it started. */
+	err_clear(e);
 	j.status = JOB_RUNNING;
 	if (job_copy(out, &j) < 0)
 		return err_set(e, ERR_IO, "out of memory");

@@ -73,6 +73,26 @@ wants_help(int argc, char **argv)
 	return false;
 }
 
+/*
+ * What every command relies on, set here rather than inherited: callers
+ * block signals (Python's pthread_sigmask) and ignore SIGCHLD (Perl,
+ * Python), and timeouts and waits must not depend on that. SIGPIPE is
+ * ignored so a closed reader is a write error that main reports. Other
+ * ignored signals are left alone: a shell ignores SIGINT in `job wait &`
+ * so that Ctrl-C leaves it running.
+ */
+static void
+own_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -83,7 +103,7 @@ main(int argc, char **argv)
 	/* A supervisor image, exec'd by `job run`: not a command. */
 	if (argc > 1 && strcmp(argv[1], SUP_ARGV_MARK) == 0)
 		return sup_main(argc, argv);
-	signal(SIGPIPE, SIG_IGN);
+	own_signals();
 	memset(&ctx, 0, sizeof(ctx));
 	/* Every file job creates is private to its user, whatever umask;
 	 * jobs get the caller's back. */

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,14 +66,16 @@ read_stat(pid_t pid, struct proc_info *info, char *state, int64_t *start)
 	}
 	p += 2;
 	*state = *p;
-	/* p is at field 3 (state); walk to fields 4, 5 and 22. */
+	/* p is at field 3 (state); walk to fields 4-6 and 22. */
 	for (field = 3; field < 22; field++) {
-		if (info != NULL && (field == 4 || field == 5)) {
+		if (info != NULL && field >= 4 && field <= 6) {
 			long v = strtol(p, &end, 10);
 			if (field == 4)
 				info->ppid = (pid_t)v;
-			else
+			else if (field == 5)
 				info->pgid = (pid_t)v;
+			else
+				info->sid = (pid_t)v;
 		}
 		p = strchr(p, ' ');
 		if (p == NULL)
@@ -80,6 +83,8 @@ read_stat(pid_t pid, struct proc_info *info, char *state, int64_t *start)
 		p++;
 	}
 	*start = strtoll(p, &end, 10);
+	if (info != NULL)
+		info->start = *start;
 	return 0;
 }
 #endif
@@ -161,118 +166,324 @@ proc_boot_id(char *buf, size_t len)
 }
 
 #if defined(__linux__)
+struct plist {
+	struct proc_info *v;
+	size_t n, cap;
+};
+
 static int
-list_append(struct proc_info **list, size_t *count, size_t *cap,
-    const struct proc_info *info)
+plist_add(struct plist *l, const struct proc_info *info)
 {
-	if (*count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct proc_info *nl = realloc(*list, ncap * sizeof(*nl));
-		if (nl == NULL)
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 32;
+		struct proc_info *nv = realloc(l->v, ncap * sizeof(*nv));
+		if (nv == NULL)
 			return -1;
-		*list = nl;
-		*cap = ncap;
+		l->v = nv;
+		l->cap = ncap;
 	}
-	(*list)[(*count)++] = *info;
+	l->v[l->n++] = *info;
 	return 0;
 }
 
-/*
- * The children of a single-threaded parent from one file, where the kernel
- * has it (CONFIG_PROC_CHILDREN), instead of a walk over every process:
- * supervisors ask at the end of every job. Returns -1 when unavailable.
- */
-static int
-list_children(pid_t parent, struct proc_info **list, size_t *count,
-    size_t *cap)
+static bool
+plist_has(const struct plist *l, pid_t pid)
 {
-	char path[64], buf[8192], *p, *end;
-	int fd;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].pid == pid)
+			return true;
+	return false;
+}
+
+/* Whether the kernel lists children (CONFIG_PROC_CHILDREN). */
+static bool
+have_children_file(void)
+{
+	static int have = -1;
+
+	if (have < 0)
+		have = access("/proc/thread-self/children", R_OK) == 0;
+	return have == 1;
+}
+
+/* Reads a whole /proc file of unknown size into a growing buffer. */
+static char *
+read_proc_file(const char *path)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap), *nb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)parent,
-	    (int)parent);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	do
-		n = read(fd, buf, sizeof(buf) - 1);
-	while (n < 0 && errno == EINTR);
+	if (buf == NULL || fd < 0) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	for (;;) {
+		if (cap - len < 2) {
+			if ((nb = realloc(buf, cap * 2)) == NULL)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
 	close(fd);
-	if (n < 0 || n == sizeof(buf) - 1)
-		return -1;	/* unreadable, or too many to trust one read */
-	buf[n] = '\0';
-	for (p = buf; *p != '\0'; p = end) {
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Whether some thread of pid is in a state other than Z (zombie) or X. */
+static bool
+any_task_running(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	DIR *dir;
+	struct dirent *de;
+	bool running = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return false;
+	while (!running && (de = readdir(dir)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat",
+		    (int)pid, de->d_name);
+		if (read_small_file(path, buf, sizeof(buf)) < 0 ||
+		    (p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+			continue;
+		running = p[2] != 'Z' && p[2] != 'X';
+	}
+	closedir(dir);
+	return running;
+}
+
+/* Adds the live or zombie process pid to l, unless it is a supervisor. */
+static int
+tree_add(struct plist *l, pid_t pid)
+{
+	struct proc_info info;
+
+	if (plist_has(l, pid) || proc_info_of(pid, &info) < 0 ||
+	    proc_is_supervisor(pid))
+		return 0;
+	return plist_add(l, &info);
+}
+
+/* Adds the children of pid, as each of its threads lists them. */
+static int
+add_task_children(struct plist *l, pid_t pid)
+{
+	char path[64], *buf, *p, *end;
+	DIR *dir;
+	struct dirent *de;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return 0;	/* gone: no children */
+	while (rc == 0 && (de = readdir(dir)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/children",
+		    (int)pid, de->d_name);
+		if ((buf = read_proc_file(path)) == NULL)
+			continue;
+		for (p = buf; rc == 0; p = end) {
+			long child = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			rc = tree_add(l, (pid_t)child);
+		}
+		free(buf);
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* Every process's stat, for kernels without children files. */
+static int
+scan_all(struct plist *all)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+
+	if (dir == NULL)
+		return -1;
+	while ((de = readdir(dir)) != NULL) {
 		struct proc_info info;
 		int64_t start;
 		char state;
-		long pid = strtol(p, &end, 10);
 
-		if (end == p)
-			break;
-		if (read_stat((pid_t)pid, &info, &state, &start) < 0)
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    read_stat((pid_t)atoi(de->d_name), &info, &state,
+		    &start) < 0)
 			continue;
-		info.zombie = state == 'Z' || state == 'X';
-		if (list_append(list, count, cap, &info) < 0)
+		if (plist_add(all, &info) < 0) {
+			closedir(dir);
 			return -1;
+		}
 	}
+	closedir(dir);
 	return 0;
 }
 #endif
 
 int
-proc_list(pid_t parent, pid_t pgid, struct proc_info **out, size_t *n)
+proc_tree(pid_t root, enum proc_walk how, struct proc_info **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
 #if defined(__linux__)
 	{
-		DIR *dir;
-		struct dirent *de;
-		struct proc_info *list = NULL;
-		size_t count = 0, cap = 0;
+		struct plist l = { NULL, 0, 0 }, all = { NULL, 0, 0 };
+		bool scan = how == PROC_WALK_SCAN || !have_children_file();
+		size_t next = 0, i;
+		pid_t parent = root;
+		int rc = 0;
 
-		if (pgid == 0 && parent > 0 &&
-		    list_children(parent, &list, &count, &cap) == 0) {
-			*out = list;
-			*n = count;
-			return 0;
-		}
-		free(list);
-		list = NULL;
-		count = cap = 0;
-		dir = opendir("/proc");
-		if (dir == NULL)
+		if (scan && scan_all(&all) < 0)
 			return -1;
-		while ((de = readdir(dir)) != NULL) {
-			struct proc_info info;
-			int64_t start;
-			char state;
-
-			if (!isdigit((unsigned char)de->d_name[0]))
-				continue;
-			if (read_stat((pid_t)atoi(de->d_name), &info, &state,
-			    &start) < 0)
-				continue;
-			info.zombie = state == 'Z' || state == 'X';
-			if (!((parent > 0 && info.ppid == parent) ||
-			    (pgid > 0 && info.pgid == pgid)))
-				continue;
-			if (list_append(&list, &count, &cap, &info) < 0) {
-				free(list);
-				closedir(dir);
-				return -1;
-			}
+		/* l doubles as the queue: parents come before children. */
+		for (;;) {
+			if (!scan)
+				rc = add_task_children(&l, parent);
+			for (i = 0; scan && rc == 0 && i < all.n; i++)
+				if (all.v[i].ppid == parent)
+					rc = tree_add(&l, all.v[i].pid);
+			if (rc < 0 || next == l.n)
+				break;
+			parent = l.v[next++].pid;
 		}
-		closedir(dir);
-		*out = list;
-		*n = count;
+		free(all.v);
+		if (rc < 0) {
+			free(l.v);
+			return -1;
+		}
+		*out = l.v;
+		*n = l.n;
 	}
 #else
-	(void)parent;
-	(void)pgid;
+	(void)root;
+	(void)how;
 #endif
 	return 0;
+}
+
+int
+proc_info_of(pid_t pid, struct proc_info *info)
+{
+	memset(info, 0, sizeof(*info));
+#if defined(__linux__)
+	{
+		int64_t start;
+		char state;
+
+		if (read_stat(pid, info, &state, &start) < 0)
+			return -1;
+		info->zombie = state == 'Z' || state == 'X';
+		info->alive = !info->zombie || any_task_running(pid);
+		return 0;
+	}
+#else
+	info->pid = pid;
+	info->alive = proc_alive(pid);
+	return info->alive ? 0 : -1;
+#endif
+}
+
+bool
+proc_alive(pid_t pid)
+{
+#if defined(__linux__)
+	return any_task_running(pid);
+#else
+	int64_t start;
+	bool zombie;
+
+	return proc_probe(pid, &start, &zombie) == 0 && !zombie;
+#endif
+}
+
+#if defined(__linux__)
+/* "<26 letters of a job id>.lock", or ".lock.new" while it is made. */
+static bool
+is_lock_name(const char *path)
+{
+	static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base != NULL ? base + 1 : path;
+	for (i = 0; i < 26; i++)
+		if (base[i] == '\0' || strchr(crockford, base[i]) == NULL)
+			return false;
+	return strcmp(base + 26, ".lock") == 0 ||
+	    strcmp(base + 26, ".lock.new") == 0;
+}
+
+/* Whether fdinfo shows an exclusive flock held through this descriptor. */
+static bool
+fd_holds_flock(pid_t pid, const char *fd)
+{
+	char path[64], buf[4096], *line;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid, fd);
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
+		return false;
+	for (line = buf; line != NULL; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (strncmp(line, "lock:", 5) == 0 &&
+		    strstr(line, " FLOCK ") != NULL &&
+		    strstr(line, " WRITE ") != NULL)
+			return true;
+	}
+	return false;
+}
+#endif
+
+bool
+proc_is_supervisor(pid_t pid)
+{
+#if defined(__linux__)
+	char path[64], target[PATH_MAX];
+	DIR *dir;
+	struct dirent *de;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return false;
+	while (!found && (de = readdir(dir)) != NULL) {
+		ssize_t len;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", (int)pid,
+		    de->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		found = is_lock_name(target) && fd_holds_flock(pid, de->d_name);
+	}
+	closedir(dir);
+	return found;
+#else
+	(void)pid;
+	return false;
+#endif
 }
 
 void
@@ -312,41 +523,114 @@ static const struct {
 	{ "SIGTSTP", SIGTSTP }, { "SIGTTIN", SIGTTIN }, { "SIGTTOU", SIGTTOU },
 	{ "SIGURG", SIGURG }, { "SIGXCPU", SIGXCPU }, { "SIGXFSZ", SIGXFSZ },
 	{ "SIGVTALRM", SIGVTALRM }, { "SIGPROF", SIGPROF }, { "SIGSYS", SIGSYS },
+#ifdef SIGWINCH
+	{ "SIGWINCH", SIGWINCH },
+#endif
+#ifdef SIGIO
+	{ "SIGIO", SIGIO },
+#endif
+#ifdef SIGPWR
+	{ "SIGPWR", SIGPWR },
+#endif
+#ifdef SIGSTKFLT
+	{ "SIGSTKFLT", SIGSTKFLT },
+#endif
+#ifdef SIGEMT
+	{ "SIGEMT", SIGEMT },
+#endif
+#ifdef SIGINFO
+	{ "SIGINFO", SIGINFO },
+#endif
 };
 #define NSIGNALS (sizeof(signals) / sizeof(signals[0]))
+
+/* The highest signal number of this system. */
+static int
+max_signal(void)
+{
+#ifdef SIGRTMAX
+	return SIGRTMAX;
+#else
+	return 31;
+#endif
+}
+
+/* "RTMIN+n" or "RTMAX-n" (no "SIG"); -1 for anything else. */
+static int
+rt_signal_number(const char *name)
+{
+#ifdef SIGRTMIN
+	int base, sign;
+	long n = 0;
+	char *end;
+
+	if (strncasecmp(name, "RTMIN", 5) == 0) {
+		base = SIGRTMIN;
+		sign = 1;
+	} else if (strncasecmp(name, "RTMAX", 5) == 0) {
+		base = SIGRTMAX;
+		sign = -1;
+	} else
+		return -1;
+	name += 5;
+	if (*name != '\0') {
+		if (*name != (sign > 0 ? '+' : '-') ||
+		    !isdigit((unsigned char)name[1]))
+			return -1;
+		n = strtol(name + 1, &end, 10);
+		if (*end != '\0' || n > SIGRTMAX - SIGRTMIN)
+			return -1;
+	}
+	return base + sign * (int)n;
+#else
+	(void)name;
+	return -1;
+#endif
+}
 
 int
 proc_signal_number(const char *name)
 {
+	char buf[PROC_SIGNAME_MAX];
 	size_t i;
 
 	if (name == NULL || *name == '\0')
 		return -1;
+	if (strncasecmp(name, "SIG", 3) == 0)
+		name += 3;
 	if (isdigit((unsigned char)name[0])) {
 		char *end;
 		long v = strtol(name, &end, 10);
-		if (*end != '\0')
+		if (*end != '\0' || v < 1 || v > max_signal() ||
+		    proc_signal_name((int)v, buf) == NULL)
 			return -1;
-		for (i = 0; i < NSIGNALS; i++)
-			if (signals[i].number == v)
-				return (int)v;
-		return -1;
+		return (int)v;
 	}
-	if (strncasecmp(name, "SIG", 3) == 0)
-		name += 3;
 	for (i = 0; i < NSIGNALS; i++)
 		if (strcasecmp(name, signals[i].name + 3) == 0)
 			return signals[i].number;
-	return -1;
+	return rt_signal_number(name);
 }
 
 const char *
-proc_signal_name(int sig)
+proc_signal_name(int sig, char buf[PROC_SIGNAME_MAX])
 {
 	size_t i;
 
+	if (sig < 1 || sig > max_signal())
+		return NULL;
 	for (i = 0; i < NSIGNALS; i++)
 		if (signals[i].number == sig)
-			return signals[i].name;
-	return NULL;
+			return strcpy(buf, signals[i].name);
+#ifdef SIGRTMIN
+	if (sig == SIGRTMIN)
+		return strcpy(buf, "SIGRTMIN");
+	if (sig > SIGRTMIN) {
+		snprintf(buf, PROC_SIGNAME_MAX, "SIGRTMIN+%d", sig - SIGRTMIN);
+		return buf;
+	}
+#endif
+	/* Numbers the C library keeps for itself (32 and 33 in glibc). */
+	snprintf(buf, PROC_SIGNAME_MAX, "SIG%d", sig);
+	return buf;
 }

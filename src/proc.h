@@ -25,22 +25,55 @@ struct proc_info {
 	pid_t pid;
 	pid_t ppid;
 	pid_t pgid;
-	bool zombie;		/* exited, not yet reaped */
+	pid_t sid;
+	int64_t start;		/* start time, as proc_probe gives it */
+	bool zombie;		/* the leader has exited, not yet reaped */
+	bool alive;		/* some thread still runs (see proc_alive) */
 	char comm[64];
 };
+
+/* How proc_tree finds children; PROC_WALK_AUTO picks the cheap one. */
+enum proc_walk { PROC_WALK_AUTO, PROC_WALK_SCAN };
+
 /*
- * Processes that are children of parent or members of group pgid (either
- * may be 0 to skip), zombies included. Linux only; elsewhere the list is
- * empty. Children alone (pgid 0) are cheap; a group means a walk of /proc.
+ * Every descendant of root, in any session or group and at any depth,
+ * parents before children, zombies included. A descendant that is another
+ * job's supervisor (proc_is_supervisor) is left out with its whole
+ * subtree: a job started from a job is not part of it. Linux reads
+ * /proc/PID/task/TID/children, or scans every /proc/PID/stat where the
+ * kernel lacks it (or for PROC_WALK_SCAN); elsewhere the list is empty.
  */
-int proc_list(pid_t parent, pid_t pgid, struct proc_info **out, size_t *n);
+int proc_tree(pid_t root, enum proc_walk how, struct proc_info **out,
+    size_t *n);
+/* What proc_tree says of one process; -1 when there is no such process. */
+int proc_info_of(pid_t pid, struct proc_info *info);
+/*
+ * Whether pid still runs: a leader that exited while its other threads run
+ * shows state Z, yet the process lives until its last thread is gone.
+ */
+bool proc_alive(pid_t pid);
+/*
+ * Whether pid holds the exclusive flock of a job's lock file (a file named
+ * <job id>.lock in any JOB_HOME) through a descriptor of its own: what
+ * every supervisor, and the `job run` starting it, does from before the
+ * job exists. Linux only (fdinfo); false elsewhere.
+ */
+bool proc_is_supervisor(pid_t pid);
 
 /* The command line of pid, arguments joined by spaces; "" if unknown. */
 void proc_cmdline(pid_t pid, char *buf, size_t len);
 
-/* "TERM", "SIGTERM", "term" or "15" to 15; -1 when unknown. */
+/*
+ * "TERM", "SIGTERM", "term", "15", "RTMIN+3" or "SIGRTMAX-1" to the
+ * kernel's number; -1 when it names no signal of this system.
+ */
 int proc_signal_number(const char *name);
-/* 15 to "SIGTERM"; NULL when unknown. */
-const char *proc_signal_name(int sig);
+#define PROC_SIGNAME_MAX 16
+/*
+ * The name of signal sig in buf: the standard name for 1-31, SIGRTMIN+n
+ * counted from the C library's SIGRTMIN, SIGn for the numbers between that
+ * the C library reserves; NULL when sig is no signal.
+ */
+const char *proc_signal_name(int sig, char buf[PROC_SIGNAME_MAX]);
 
 #endif

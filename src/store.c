@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "duration.h"
+#include "proc.h"
 #include "resolve.h"
 
 #define APPLICATION_ID 0x4A4F4231	/* "JOB1" */
@@ -33,6 +34,9 @@ struct store {
 	bool batch;		/* inside store_batch_begin/end */
 	bool busy;		/* the last error was a busy lock */
 };
+
+/* How many of a new store's jobs are checkpointed as they come. */
+#define FIRST_ROWS 16
 
 static const char *const migrations[] = {
 	/* 1: the jobs table. */
@@ -61,6 +65,8 @@ static const char *const migrations[] = {
 	" WHERE name IS NOT NULL AND status IN ('pending','running');"
 	"CREATE INDEX jobs_project_name ON jobs(project, name, created_at)"
 	" WHERE name IS NOT NULL;",
+	/* 2: the kernel's number of the signal that ended a job. */
+	"ALTER TABLE jobs ADD COLUMN signal_number INTEGER;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -68,16 +74,8 @@ static const char *const migrations[] = {
 	"id, name, command, status, project, cwd, pid, pid_start, sup_pid," \
 	" sup_start, boot_id, exit_code, signal, reason, created_at," \
 	" started_at, finished_at, timeout_ms, grace_ms, context, key," \
-	" retry_of, env, log_dropped, stop_signal, stop_grace_ms"
-
-static int64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+	" retry_of, env, log_dropped, stop_signal, stop_grace_ms," \
+	" signal_number"
 
 /*
  * SQLite's own handler backs off to 100 ms sleeps, which inflates the tail
@@ -90,8 +88,8 @@ busy_handler(void *arg, int count)
 	struct timespec ts;
 
 	if (count == 0)
-		st->busy_since = monotonic_ms();
-	else if (monotonic_ms() - st->busy_since >= st->busy_ms)
+		st->busy_since = job_mono_ms();
+	else if (job_mono_ms() - st->busy_since >= st->busy_ms)
 		return 0;
 	ts.tv_sec = 0;
 	ts.tv_nsec = 1000000 + (rand() % 1000) * 1000;
@@ -197,7 +195,7 @@ set_wal(struct store *st, struct err *e)
 		return 0;
 	/* Processes creating the store at once collide here with a BUSY
 	 * that the busy handler does not see: retry it ourselves. */
-	st->busy_since = monotonic_ms();
+	st->busy_since = job_mono_ms();
 	for (;;) {
 		int code;
 
@@ -206,7 +204,7 @@ set_wal(struct store *st, struct err *e)
 			return 0;
 		code = sqlite3_extended_errcode(st->db) & 0xff;
 		if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) ||
-		    monotonic_ms() - st->busy_since >= st->busy_ms)
+		    job_mono_ms() - st->busy_since >= st->busy_ms)
 			return db_error(st, e, "PRAGMA journal_mode=WAL");
 		busy_handler(st, 1);
 	}
@@ -241,6 +239,14 @@ check_version(struct store *st, struct err *e)
 	return 0;
 }
 
+/* Copies what the WAL holds into job.db, as far as readers allow. */
+static void
+checkpoint(struct store *st)
+{
+	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+}
+
 static int
 migrate(struct store *st, struct err *e)
 {
@@ -273,7 +279,12 @@ migrate(struct store *st, struct err *e)
 		if (exec_sql(st, sql, e) < 0)
 			goto fail;
 	}
-	return commit(st, e);
+	if (commit(st, e) < 0)
+		return -1;
+	/* The schema goes into job.db itself at once: a copy of that file
+	 * alone must never lack its tables. */
+	checkpoint(st);
+	return 0;
 fail:
 	rollback(st);
 	return -1;
@@ -357,13 +368,14 @@ store_open(const char *home, struct store **out, struct err *e)
 	/* Refuse a newer schema before changing anything in the file. While
 	 * many processes create the store at once, some steps report BUSY
 	 * without asking the busy handler: start over until the timeout. */
-	for (int64_t since = monotonic_ms();;) {
+	for (int64_t since = job_mono_ms();;) {
+		st->busy = false;
 		if (connect(st, e) == 0 && check_version(st, e) == 0 &&
 		    set_wal(st, e) == 0 && migrate(st, e) == 0)
 			break;
 		sqlite3_close_v2(st->db);
 		st->db = NULL;
-		if (!st->busy || monotonic_ms() - since >= st->busy_ms) {
+		if (!st->busy || job_mono_ms() - since >= st->busy_ms) {
 			store_close(st);
 			return -1;
 		}
@@ -466,6 +478,9 @@ read_job(sqlite3_stmt *stmt, struct job *j)
 	j->log_dropped = sqlite3_column_int64(stmt, 23);
 	j->stop_signal = column_dup(stmt, 24);
 	j->stop_grace_ms = sqlite3_column_int64(stmt, 25);
+	j->signal_number = sqlite3_column_int(stmt, 26);
+	if (j->signal_number == 0 && j->signal != NULL)
+		j->signal_number = proc_signal_number(j->signal);
 	if (j->command == NULL || j->project == NULL || j->cwd == NULL)
 		return -1;
 	return 0;
@@ -573,7 +588,12 @@ store_job_insert(struct store *st, const struct job *j, struct job *existing,
 		db_error(st, e, "insert job");
 		goto fail;
 	}
-	return commit(st, e);
+	if (commit(st, e) < 0)
+		return -1;
+	/* A new store's first jobs go into job.db too (see migrate). */
+	if (sqlite3_last_insert_rowid(st->db) <= FIRST_ROWS)
+		checkpoint(st);
+	return 0;
 fail:
 	rollback(st);
 	return -1;
@@ -653,11 +673,13 @@ store_job_finish(struct store *st, const char *id, const struct job_end *end,
     bool *changed, struct err *e)
 {
 	sqlite3_stmt *stmt;
+	char signame[PROC_SIGNAME_MAX];
 
 	/* The process identities fill in what a `job run` that died before
 	 * recording `running` left unset. */
 	if (prepare(st, "UPDATE jobs SET status = ?2, reason = ?3,"
-	    " exit_code = ?4, signal = ?5, finished_at = ?6,"
+	    " exit_code = ?4, signal = ?5, signal_number = ?14,"
+	    " finished_at = ?6,"
 	    " log_dropped = ?7, pid = coalesce(pid, ?9),"
 	    " pid_start = coalesce(pid_start, ?10),"
 	    " sup_pid = coalesce(sup_pid, ?11),"
@@ -673,7 +695,8 @@ store_job_finish(struct store *st, const char *id, const struct job_end *end,
 		sqlite3_bind_int(stmt, 4, end->exit_code);
 	else
 		sqlite3_bind_null(stmt, 4);
-	bind_text(stmt, 5, end->signal);
+	bind_text(stmt, 5, proc_signal_name(end->signal_number, signame));
+	bind_int_or_null(stmt, 14, end->signal_number);
 	sqlite3_bind_int64(stmt, 6, end->finished_at);
 	sqlite3_bind_int64(stmt, 7, end->log_dropped);
 	sqlite3_bind_int64(stmt, 8, end->sup_pid);
@@ -686,6 +709,46 @@ store_job_finish(struct store *st, const char *id, const struct job_end *end,
 		bind_int_or_null(stmt, 13, p->started_at);
 	}
 	return write_one(st, stmt, changed, "record end", e);
+}
+
+int
+store_job_restore(struct store *st, const struct job *j, struct err *e)
+{
+	sqlite3_stmt *stmt;
+	char signame[PROC_SIGNAME_MAX];
+
+	if (prepare(st, "INSERT OR IGNORE INTO jobs (id, name, command,"
+	    " status, project, cwd, pid, pid_start, sup_pid, sup_start,"
+	    " boot_id, exit_code, signal, signal_number, reason, created_at,"
+	    " started_at, finished_at, timeout_ms, grace_ms, log_dropped)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)", &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, j->id);
+	bind_text(stmt, 2, j->name);
+	bind_text(stmt, 3, j->command);
+	bind_text(stmt, 4, job_status_name(j->status));
+	bind_text(stmt, 5, j->project);
+	bind_text(stmt, 6, j->cwd);
+	bind_int_or_null(stmt, 7, j->pid);
+	bind_int_or_null(stmt, 8, j->pid_start);
+	bind_int_or_null(stmt, 9, j->sup_pid);
+	bind_int_or_null(stmt, 10, j->sup_start);
+	bind_text(stmt, 11, j->boot_id);
+	if (j->exit_code >= 0)
+		sqlite3_bind_int(stmt, 12, j->exit_code);
+	else
+		sqlite3_bind_null(stmt, 12);
+	bind_text(stmt, 13, proc_signal_name(j->signal_number, signame));
+	bind_int_or_null(stmt, 14, j->signal_number);
+	bind_text(stmt, 15, j->reason);
+	sqlite3_bind_int64(stmt, 16, j->created_at);
+	bind_int_or_null(stmt, 17, j->started_at);
+	bind_int_or_null(stmt, 18, j->finished_at);
+	bind_int_or_null(stmt, 19, j->timeout_ms);
+	sqlite3_bind_int64(stmt, 20, j->grace_ms);
+	sqlite3_bind_int64(stmt, 21, j->log_dropped);
+	return write_one(st, stmt, NULL, "restore job", e);
 }
 
 int

@@ -15,7 +15,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Opens (and creates or migrates) $home/job.db. */
 int store_open(const char *home, struct store **out, struct err *e);
@@ -39,7 +39,7 @@ struct job_end {
 	enum job_status status;
 	const char *reason;
 	int exit_code;		/* -1 when none */
-	const char *signal;	/* NULL when none */
+	int signal_number;	/* the signal that ended it; 0 when none */
 	int64_t finished_at;
 	int64_t log_dropped;
 	/* Guard: only when the row still has this supervisor (0: any). */
@@ -59,6 +59,12 @@ int store_batch_end(struct store *st, struct err *e);
 int store_job_finish(struct store *st, const char *id,
     const struct job_end *end, bool *changed, struct err *e);
 
+/*
+ * Inserts an ended job's row again, from what its supervisor still knows,
+ * when the row was lost (the store replaced or its WAL deleted). Fields it
+ * does not know (context, key, env) stay empty. No-op if the row exists.
+ */
+int store_job_restore(struct store *st, const struct job *j, struct err *e);
 int store_job_get(struct store *st, const char *id, struct job *out,
     struct err *e);
 /* Resolves a reference (id, prefix or name) to one job id. */

@@ -1,28 +1,27 @@
 /*
- * The supervisor: the only code that forks, execs and waits. sup_start runs
- * in `job run`; it double-forks a detached supervisor that starts the
- * command in its own session and process group, copies its output to the
- * log, enforces the timeout and stop requests, kills what the job leaves
- * behind, and records the end in the store.
+ * The supervisor: the only code that forks, execs and waits. sup_start
+ * runs in `job run` (sup-start.c): it double-forks a detached process that
+ * starts the command in its own session and process group and then execs
+ * a fresh image of job, whose sup_main (supervise.c) copies the output to
+ * the log, enforces the timeout and stop requests, ends every process of
+ * the job, and records the end in the store.
  */
 #ifndef JOB_SUPERVISOR_H
 #define JOB_SUPERVISOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
+#include "job.h"
 
 struct sup_spec {
-	const char *home;	/* $JOB_HOME */
-	const char *id;		/* the job's id */
-	const char *command;	/* for /bin/sh -c */
-	const char *cwd;	/* where it runs */
-	const char *env;	/* additions, "K=V\0K=V\0"; NULL for none */
-	size_t env_len;
-	int64_t timeout_ms;	/* 0 = none */
-	int64_t grace_ms;	/* SIGTERM to SIGKILL */
+	const char *home;	/* $JOB_HOME, absolute */
+	const struct job *job;	/* the row as inserted: id, command or argv,
+				 * cwd, env, timeout, grace, and what a lost
+				 * row is restored from */
 	int lock_fd;		/* the held job lock; the supervisor keeps it */
 	int log_fd;		/* the job's log, open for appending */
 	const char *self_exe;	/* this program, for the supervisor's exec */
@@ -33,25 +32,35 @@ struct sup_spec {
 #define SUP_ARGV_MARK "__supervise"
 
 struct sup_result {
-	int started;		/* 1: running; 0: the command could not start */
 	pid_t pid;		/* the command's process */
 	int64_t pid_start;	/* and its start time */
 	pid_t sup_pid;		/* the supervisor */
 	int64_t sup_start;
 	int64_t started_at;	/* ms since the epoch */
+	int exit_code;		/* when it could not start: 126 or 127 */
+	int confirm_fd;		/* see sup_confirm */
 };
 
+/* sup_start's answer when the supervisor died without a word. */
 #define SUP_LOST (-2)
 
-/* The supervisor image's main; argv as start_job made it. */
+/* The supervisor image's main; argv as sup_start made it. */
 int sup_main(int argc, char **argv);
 
 /*
- * Starts the supervisor and waits until the command runs. Returns -1 when
- * the command could not start (the caller records that: the supervisor has
- * written why in the log), SUP_LOST when the supervisor died without a word.
+ * Starts the supervisor and waits until the command runs. Returns 0 once
+ * it runs; -1 when it could not start (the supervisor wrote why in the
+ * log; out->exit_code says 126 or 127); SUP_LOST when the supervisor died
+ * without a word.
  */
 int sup_start(const struct sup_spec *spec, struct sup_result *out,
     struct err *e);
+/*
+ * Tells the supervisor whether the caller recorded `running`, and lets go
+ * of it. Until it hears yes the supervisor records `running` itself, so a
+ * caller that dies or meets a busy store never leaves a started job
+ * behind a `pending` row.
+ */
+void sup_confirm(struct sup_result *res, bool recorded);
 
 #endif

@@ -222,7 +222,7 @@ bg_wait() {
 	# Nothing listens yet.
 	run -75 job wait --json web --port "$port" --timeout 300ms
 	[ "$(jq -c '[.id, .ready, .host, .port, .status, .exit_code]' <<<"$output")" = \
-	    "[\"$id\",false,\"127.0.0.1\",$port,\"running\",null]" ]
+	    "[\"$id\",false,\"localhost\",$port,\"running\",null]" ]
 	bg_job port.json wait --json web --port "$port"
 	touch go
 	bg_wait
@@ -260,7 +260,7 @@ bg_wait() {
 	bg_wait
 	[ "$rc" = 4 ]
 	[ "$(jq -c '[.id, .ready, .host, .port, .status, .exit_code]' <port.json)" = \
-	    "[\"$id\",false,\"127.0.0.1\",$port,\"failed\",4]" ]
+	    "[\"$id\",false,\"localhost\",$port,\"failed\",4]" ]
 	run -0 job run 'exit 0'
 	ok=$output
 	run -1 job wait "$ok" --port "$port" --timeout 20s

@@ -1,0 +1,788 @@
+/*
+ * The supervisor's own image (`job-supervisor`): sup_main supervises one
+ * started job until every process of it is gone, records the end, exits.
+ *
+ * It is a state machine, as s6-supervise is: each thing that happens is an
+ * event, and one table says what each event does in each state.
+ *
+ *   RUNNING    the main process runs
+ *   STOPPING   a stop or the timeout sent the stop signal; grace runs
+ *   DRAINING   the main process ended; what it left gets the stop signal
+ *   KILLING    SIGKILL sent; waiting until nothing of the job is left
+ *   DONE       nothing is left (or what is left cannot be killed)
+ *
+ * Events: EXIT (the main process ended), STOP (`job stop`, or SIGTERM from
+ * anyone), TIMEOUT, GRACE (the grace period ran out), EMPTY (no process of
+ * the job is left), GIVE_UP (processes survived SIGKILL for 10 s).
+ *
+ * The cause of the end is decided once, by the first event that leaves
+ * RUNNING: the main process's own exit, a stop, or the timeout. Later
+ * events change what is killed and when, never why the job ended.
+ *
+ * The job's processes are every descendant of the supervisor, in any
+ * session or process group (the subreaper adopts those whose parents
+ * died), less other jobs' supervisors and their trees: a job started from
+ * a job is its own. A process is gone when it is reaped, or when none of
+ * its threads runs any more.
+ *
+ * Everything wakes one poll(2): the output pipe, a self-pipe fed by the
+ * signal handlers, the caller's confirm pipe, and a deadline (timeout,
+ * grace). An idle job costs no CPU. Output is copied in bounded bites, so
+ * a job writing faster than the disk cannot starve stop and timeout.
+ */
+#include "supervisor.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include "home.h"
+#include "job.h"
+#include "proc.h"
+#include "store.h"
+#include "sup.h"
+
+#define BUF_SIZE 65536
+#define OUTPUT_BUDGET (4 * BUF_SIZE)	/* bytes copied per wake-up */
+#define OUTPUT_BUDGET_MS 20		/* and time spent on them */
+#define SCAN_MS 50		/* how often to look at non-children */
+#define GIVE_UP_MS 10000	/* after SIGKILL: leave the unkillable */
+#define RETRY_MS 1000		/* a busy store, when marking running */
+#define RECORD_RETRY_MS (3600 * 1000)
+#define MAX_KILL_ROUNDS 16	/* re-walks of a tree that keeps growing */
+#ifdef SIGRTMAX
+#define MAX_SIGNAL SIGRTMAX
+#else
+#define MAX_SIGNAL (NSIG - 1)
+#endif
+
+enum state { RUNNING, STOPPING, DRAINING, KILLING, DONE, NSTATES };
+enum event { EXIT, STOP, TIMEOUT, GRACE, EMPTY, GIVE_UP, NEVENTS };
+enum cause { EXITED, STOPPED, TIMED_OUT };
+
+struct sup {
+	struct sup_args a;
+	enum state state;
+	enum cause cause;
+	struct sup_log log;
+	bool main_exited;	/* the main process's status is known */
+	bool main_reaped;	/* and it is reaped: its group id is free */
+	bool main_signaled;	/* a signal ended it */
+	int main_status;	/* its exit code, or that signal */
+	int out_fd;		/* the output pipe, -1 at EOF */
+	int confirm_fd;		/* the caller's confirm pipe, -1 once done */
+	int stop_sig;		/* the signal of the current stop */
+	bool stop_asked;	/* the stop came from `job stop` */
+	int asked_sig;		/* with this signal */
+	int64_t asked_grace_ms;	/* and grace */
+	int64_t deadline;	/* monotonic ms of the timeout; 0 = none */
+	int64_t kill_at;	/* end of the grace period; 0 = none */
+	int64_t give_up_at;	/* after SIGKILL; 0 = none */
+	int64_t mark_at;	/* retry recording `running`; 0 = none */
+	int left;		/* live processes besides the main one */
+};
+
+static int sig_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t got_chld, got_term;
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	if (sig == SIGCHLD)
+		got_chld = 1;
+	else
+		got_term = 1;
+	(void)!write(sig_pipe[1], &c, 1);
+	errno = saved;
+}
+
+/* Gives back what SQLite used: an idle supervisor stays small. */
+static void
+trim_memory(void)
+{
+#if defined(__GLIBC__)
+	malloc_trim(0);
+#endif
+}
+
+static const char *
+plural(int n)
+{
+	return n == 1 ? "" : "es";
+}
+
+static bool
+stops_the_process(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+	    sig == SIGTTOU;
+}
+
+/*
+ * Sends sig to every live process of the job, and SIGCONT after it so a
+ * stopped process can act on it: the main process's group while its id is
+ * pinned, then each descendant by pid, walking the tree again until a
+ * walk finds no process it has not signalled (the tree grows while it is
+ * signalled). Returns how many live processes there were besides the
+ * main one.
+ */
+static int
+signal_tree(struct sup *s, int sig)
+{
+	struct proc_info *done = NULL, *list, *grown;
+	size_t ndone = 0, n, i, k;
+	int round, others = 0;
+	bool cont = sig != SIGKILL && sig != SIGCONT && !stops_the_process(sig);
+
+	if (!s->main_reaped) {
+		kill(-s->a.child, sig);
+		if (cont)
+			kill(-s->a.child, SIGCONT);
+	}
+	for (round = 0; round < MAX_KILL_ROUNDS; round++) {
+		int fresh = 0;
+
+		if (proc_tree(getpid(), PROC_WALK_AUTO, &list, &n) < 0)
+			break;
+		for (i = 0; i < n; i++) {
+			if (!list[i].alive)
+				continue;
+			for (k = 0; k < ndone; k++)
+				if (done[k].pid == list[i].pid &&
+				    done[k].start == list[i].start)
+					break;
+			if (k < ndone)
+				continue;
+			kill(list[i].pid, sig);
+			if (cont)
+				kill(list[i].pid, SIGCONT);
+			if (list[i].pid != s->a.child)
+				others++;
+			fresh++;
+			grown = realloc(done, (ndone + 1) * sizeof(*done));
+			if (grown != NULL) {
+				done = grown;
+				done[ndone++] = list[i];
+			}
+		}
+		free(list);
+		if (fresh == 0)
+			break;
+	}
+	free(done);
+	return others;
+}
+
+/* Live processes of the job other than the main one. */
+static int
+count_left(const struct sup *s)
+{
+	struct proc_info *list;
+	size_t n, i;
+	int live = 0;
+
+	if (proc_tree(getpid(), PROC_WALK_AUTO, &list, &n) < 0)
+		return s->left;	/* cannot tell: assume no change */
+	for (i = 0; i < n; i++)
+		if (list[i].alive && list[i].pid != s->a.child)
+			live++;
+	free(list);
+	return live;
+}
+
+/* --- actions: what an event does in a state --- */
+
+static void
+begin_grace(struct sup *s, int sig, int64_t grace_ms)
+{
+	s->stop_sig = sig;
+	s->left = signal_tree(s, sig);
+	if (s->kill_at == 0 || job_mono_ms() + grace_ms < s->kill_at)
+		s->kill_at = job_mono_ms() + grace_ms;
+}
+
+static void
+act_stop(struct sup *s)
+{
+	/* SIGTERM from anyone else (a shutdown) is passed on; the job ends
+	 * as its processes do. */
+	if (s->state == RUNNING)
+		s->cause = s->stop_asked ? STOPPED : EXITED;
+	begin_grace(s, s->asked_sig, s->asked_grace_ms);
+}
+
+static void
+act_stop_leftovers(struct sup *s)
+{
+	char name[PROC_SIGNAME_MAX];
+	int left = count_left(s);
+
+	if (left > 0)
+		sup_log_note(&s->log, "job stop: sending %s to %d leftover "
+		    "process%s", proc_signal_name(s->asked_sig, name) ?
+		    name : "a signal", left, plural(left));
+	begin_grace(s, s->asked_sig, s->asked_grace_ms);
+}
+
+static void
+act_timeout(struct sup *s)
+{
+	s->cause = TIMED_OUT;
+	sup_log_note(&s->log, "timed out after %lld ms: stopping the job",
+	    (long long)s->a.timeout_ms);
+	begin_grace(s, SIGTERM, s->a.grace_ms);
+}
+
+static void
+act_main_exited(struct sup *s)
+{
+	int left = count_left(s);
+
+	s->left = left;
+	if (left == 0)
+		return;		/* EMPTY follows at once */
+	sup_log_note(&s->log, "the main process exited; stopping %d leftover "
+	    "process%s", left, plural(left));
+	begin_grace(s, SIGTERM, s->a.grace_ms);
+}
+
+static void
+act_kill(struct sup *s)
+{
+	s->kill_at = 0;
+	s->stop_sig = SIGKILL;
+	s->left = signal_tree(s, SIGKILL);
+	if (s->give_up_at == 0)
+		s->give_up_at = job_mono_ms() + GIVE_UP_MS;
+}
+
+static void
+act_give_up(struct sup *s)
+{
+	sup_log_note(&s->log, "%d process%s could not be killed", s->left,
+	    plural(s->left));
+}
+
+struct transition {
+	enum state next;
+	void (*act)(struct sup *);
+};
+
+/* Unlisted pairs cannot happen or change nothing: same state, no act. */
+static const struct transition table[NSTATES][NEVENTS] = {
+	[RUNNING] = {
+		[EXIT] = { DRAINING, act_main_exited },
+		[STOP] = { STOPPING, act_stop },
+		[TIMEOUT] = { STOPPING, act_timeout },
+	},
+	[STOPPING] = {
+		[STOP] = { STOPPING, act_stop },
+		[GRACE] = { KILLING, act_kill },
+		[EMPTY] = { DONE, NULL },
+	},
+	[DRAINING] = {
+		[STOP] = { DRAINING, act_stop_leftovers },
+		[GRACE] = { KILLING, act_kill },
+		[EMPTY] = { DONE, NULL },
+	},
+	[KILLING] = {
+		[STOP] = { KILLING, act_kill },
+		[EMPTY] = { DONE, NULL },
+		[GIVE_UP] = { DONE, act_give_up },
+	},
+};
+
+static void
+fire(struct sup *s, enum event ev)
+{
+	const struct transition *t = &table[s->state][ev];
+
+	if (t->act == NULL && t->next == RUNNING)
+		return;		/* an empty slot: nothing happens */
+	if (t->act != NULL)
+		t->act(s);
+	s->state = t->next;
+	/* A stop with SIGKILL has no grace to wait for. */
+	if (s->state == STOPPING && s->stop_sig == SIGKILL)
+		fire(s, GRACE);
+}
+
+/* --- sources of events --- */
+
+/*
+ * Reaps what exited. The main process is only looked at (WNOWAIT) so that
+ * it stays a zombie and its group id cannot be reused while what it left
+ * is killed; the other children are reaped one by one.
+ */
+static void
+reap(struct sup *s)
+{
+	siginfo_t si;
+	int status;
+	pid_t p;
+
+	if (!s->main_exited) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)s->a.child, &si,
+		    WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == s->a.child) {
+			s->main_exited = true;
+			s->main_signaled = si.si_code != CLD_EXITED;
+			s->main_status = si.si_status;
+			fire(s, EXIT);
+		}
+	}
+#if defined(__linux__)
+	{
+		struct proc_info *list;
+		size_t n, i;
+
+		(void)p;
+		(void)status;
+		if (proc_tree(getpid(), PROC_WALK_AUTO, &list, &n) == 0) {
+			for (i = 0; i < n; i++)
+				if (list[i].ppid == getpid() &&
+				    list[i].zombie && !list[i].alive &&
+				    list[i].pid != s->a.child)
+					waitpid(list[i].pid, NULL, WNOHANG);
+			free(list);
+		}
+	}
+#else
+	while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (p != s->a.child)
+			continue;
+		s->main_reaped = true;
+		if (!s->main_exited) {
+			s->main_exited = true;
+			s->main_signaled = WIFSIGNALED(status);
+			s->main_status = WIFSIGNALED(status) ?
+			    WTERMSIG(status) : WEXITSTATUS(status);
+			fire(s, EXIT);
+		}
+	}
+#endif
+}
+
+/* `job stop` leaves the signal and grace in the row: read them. */
+static void
+read_stop_request(struct sup *s)
+{
+	struct store *st;
+	struct job j;
+
+	s->stop_asked = false;
+	s->asked_sig = SIGTERM;
+	s->asked_grace_ms = s->a.grace_ms;
+	if (store_open(s->a.home, &st, NULL) == 0) {
+		if (store_job_get(st, s->a.id, &j, NULL) == 0) {
+			if (j.stop_signal != NULL) {
+				int n = proc_signal_number(j.stop_signal);
+				s->stop_asked = true;
+				if (n > 0)
+					s->asked_sig = n;
+				s->asked_grace_ms = j.stop_grace_ms;
+			}
+			job_free(&j);
+		}
+		store_close(st);
+		trim_memory();
+	}
+}
+
+/* What we know of the start, as a row would hold it. */
+static void
+started_job(const struct sup *s, struct job *j)
+{
+	memset(j, 0, sizeof(*j));
+	snprintf(j->id, sizeof(j->id), "%s", s->a.id);
+	j->pid = s->a.child;
+	j->pid_start = s->a.pid_start;
+	j->sup_pid = getpid();
+	j->sup_start = s->a.sup_start;
+	j->started_at = s->a.started_at;
+}
+
+/* The caller did not record `running` (it died, or the store was busy). */
+static void
+mark_running(struct sup *s)
+{
+	struct store *st;
+	struct job j;
+
+	started_job(s, &j);
+	s->mark_at = job_mono_ms() + RETRY_MS;
+	if (store_open(s->a.home, &st, NULL) < 0)
+		return;
+	if (store_job_mark_running(st, &j, NULL) == 0)
+		s->mark_at = 0;
+	store_close(st);
+	trim_memory();
+}
+
+static void
+read_confirm(struct sup *s)
+{
+	char c;
+	ssize_t n = read(s->confirm_fd, &c, 1);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	close(s->confirm_fd);
+	s->confirm_fd = -1;
+	if (n != 1 || c != 'K')
+		mark_running(s);
+}
+
+/* Copies a bounded bite of output, so control is never starved. */
+static void
+copy_output(struct sup *s, char *buf, int64_t budget_ms)
+{
+	int64_t until = job_mono_ms() + budget_ms;
+	size_t copied = 0;
+
+	while (s->out_fd >= 0 && copied < OUTPUT_BUDGET) {
+		ssize_t n = read(s->out_fd, buf, BUF_SIZE);
+		if (n > 0) {
+			sup_log_write(&s->log, buf, (size_t)n);
+			copied += (size_t)n;
+			if (job_mono_ms() >= until)
+				return;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		close(s->out_fd);
+		s->out_fd = -1;
+	}
+}
+
+static int
+poll_timeout(const struct sup *s)
+{
+	int64_t now = job_mono_ms(), t = -1;
+	const int64_t at[] = { s->state == RUNNING ? s->deadline : 0,
+		s->kill_at, s->give_up_at, s->mark_at,
+		s->log.unreported > 0 ? s->log.retry_at : 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+		if (at[i] > 0 && (t < 0 || at[i] - now < t))
+			t = at[i] - now < 0 ? 0 : at[i] - now;
+	/* Processes that are not our children send no SIGCHLD: look. */
+	if (s->main_exited && (t < 0 || t > SCAN_MS))
+		t = SCAN_MS;
+	return t < 0 ? -1 : t > INT_MAX ? INT_MAX : (int)t;
+}
+
+/* Turns clocks and the process tree into events. */
+static void
+check_time_and_tree(struct sup *s)
+{
+	int64_t now = job_mono_ms();
+
+	if (s->state == RUNNING && s->deadline > 0 && now >= s->deadline) {
+		s->deadline = 0;
+		fire(s, TIMEOUT);
+	}
+	if (s->kill_at > 0 && now >= s->kill_at) {
+		s->kill_at = 0;
+		fire(s, GRACE);
+	}
+	if (s->main_exited && s->state != DONE &&
+	    (s->left = count_left(s)) == 0)
+		fire(s, EMPTY);
+	if (s->state != KILLING)
+		return;
+	if (s->give_up_at > 0 && now >= s->give_up_at) {
+		if (!s->main_exited)
+			s->left++;
+		fire(s, GIVE_UP);
+	} else	/* new processes may have been born since: they go too */
+		s->left = signal_tree(s, SIGKILL);
+}
+
+/* --- the end --- */
+
+/* The end as the row records it. */
+static void
+end_of(const struct sup *s, struct job_end *end)
+{
+	memset(end, 0, sizeof(*end));
+	end->exit_code = -1;
+	if (!s->main_exited) {
+		/* It survived SIGKILL (a process stuck in the kernel). */
+		end->reason = "signaled";
+		end->signal_number = SIGKILL;
+		end->status = JOB_FAILED;
+	} else if (!s->main_signaled) {
+		end->exit_code = s->main_status;
+		end->reason = "exited";
+		end->status = s->main_status == 0 ? JOB_COMPLETED : JOB_FAILED;
+	} else {
+		end->signal_number = s->main_status;
+		end->reason = "signaled";
+		end->status = JOB_FAILED;
+	}
+	if (s->cause == TIMED_OUT) {
+		end->status = JOB_FAILED;
+		end->reason = "timeout";
+	} else if (s->cause == STOPPED) {
+		end->status = JOB_STOPPED;
+		end->reason = "stopped";
+	}
+	end->finished_at = job_now_ms();
+	end->log_dropped = s->log.dropped;
+}
+
+/* The row is gone (store replaced, WAL deleted): write it again. */
+static int
+restore_row(struct sup *s, struct store *st, const struct job_end *end,
+    struct err *e)
+{
+	struct job j;
+
+	started_job(s, &j);
+	j.name = (char *)(uintptr_t)s->a.name;
+	j.command = (char *)(uintptr_t)s->a.command;
+	j.cwd = (char *)(uintptr_t)s->a.cwd;
+	j.project = (char *)(uintptr_t)s->a.project;
+	j.boot_id = (char *)(uintptr_t)s->a.boot_id;
+	j.created_at = s->a.created_at;
+	j.timeout_ms = s->a.timeout_ms;
+	j.grace_ms = s->a.grace_ms;
+	j.status = end->status;
+	j.reason = (char *)(uintptr_t)end->reason;
+	j.exit_code = end->exit_code;
+	j.signal_number = end->signal_number;
+	j.finished_at = end->finished_at;
+	j.log_dropped = end->log_dropped;
+	sup_log_note(&s->log, "the job's record was missing from the store: "
+	    "written again from what the supervisor knew (its context, key "
+	    "and environment are lost)");
+	return store_job_restore(st, &j, e);
+}
+
+/* Records the end, retrying for as long as it takes: it exists nowhere
+ * else. A row that is gone is written again. */
+static void
+record_end(struct sup *s, const struct job_end *end)
+{
+	struct store *st = NULL;
+	struct err e;
+	struct job row;
+	int64_t give_up = job_mono_ms() + RECORD_RETRY_MS;
+	int64_t pause_ms = 10;
+	bool changed;
+
+	for (;;) {
+		if (st == NULL && store_open(s->a.home, &st, &e) < 0)
+			st = NULL;
+		if (st != NULL &&
+		    store_job_finish(st, s->a.id, end, &changed, &e) == 0) {
+			if (changed)
+				break;
+			if (store_job_get(st, s->a.id, &row, &e) == 0) {
+				job_free(&row);
+				break;	/* ended already */
+			}
+			if (e.code == ERR_NOT_FOUND &&
+			    restore_row(s, st, end, &e) == 0)
+				break;
+		}
+		if (job_mono_ms() > give_up) {
+			sup_log_note(&s->log, "the end of this job could not "
+			    "be recorded: %s", e.msg);
+			break;
+		}
+		{
+			struct timespec ts = { pause_ms / 1000,
+				(pause_ms % 1000) * 1000000 };
+			nanosleep(&ts, NULL);
+		}
+		if (pause_ms < 1000)
+			pause_ms *= 2;
+	}
+	store_close(st);
+}
+
+/* The end is recorded: the lock file goes, and the lock with our exit. */
+static void __attribute__((noreturn))
+leave(const struct sup *s)
+{
+	char path[PATH_MAX];
+
+	home_lock_path(s->a.home, s->a.id, path, sizeof(path));
+	unlink(path);
+	_exit(0);
+}
+
+static void __attribute__((noreturn))
+finish(struct sup *s, char *buf)
+{
+	struct job_end end;
+	int rounds;
+
+	/* Everything is dead: what is in the pipe is the rest of the output.
+	 * A writer that escaped us (no subreaper) must not keep us here. */
+	for (rounds = 0; s->out_fd >= 0 && rounds < 64; rounds++)
+		copy_output(s, buf, 1000);
+	/* Whether or not the caller recorded `running`, the end fills in the
+	 * start (store_job_finish) and a late `running` changes nothing. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	end_of(s, &end);
+	if (s->log.unreported > 0) {
+		s->log.retry_at = 0;
+		sup_log_flush(&s->log);
+		end.log_dropped = s->log.dropped;
+	}
+	record_end(s, &end);
+	leave(s);
+}
+
+static void
+drain_sig_pipe(void)
+{
+	char buf[64];
+
+	while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+static void __attribute__((noreturn))
+supervise(struct sup *s, char *buf)
+{
+	for (;;) {
+		struct pollfd pfd[3];
+		int nfds = 0, out_i = -1, confirm_i = -1;
+
+		/* Control first, output last: output cannot starve it. */
+		if (got_term) {
+			got_term = 0;
+			read_stop_request(s);
+			fire(s, STOP);
+		}
+		if (got_chld) {
+			got_chld = 0;
+			reap(s);
+		}
+		check_time_and_tree(s);
+		if (s->state == DONE)
+			break;
+		if (s->mark_at > 0 && job_mono_ms() >= s->mark_at)
+			mark_running(s);
+		pfd[nfds].fd = sig_pipe[0];
+		pfd[nfds++].events = POLLIN;
+		if (s->out_fd >= 0) {
+			out_i = nfds;
+			pfd[nfds].fd = s->out_fd;
+			pfd[nfds++].events = POLLIN;
+		}
+		if (s->confirm_fd >= 0) {
+			confirm_i = nfds;
+			pfd[nfds].fd = s->confirm_fd;
+			pfd[nfds++].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)nfds, poll_timeout(s)) < 0) {
+			/* Never taken for an end: look again shortly. */
+			if (errno != EINTR) {
+				struct timespec ts = { 0, 10000000 };
+				nanosleep(&ts, NULL);
+			}
+			continue;
+		}
+		if (pfd[0].revents != 0)
+			drain_sig_pipe();
+		if (confirm_i >= 0 && pfd[confirm_i].revents != 0)
+			read_confirm(s);
+		if (out_i >= 0 && pfd[out_i].revents != 0)
+			copy_output(s, buf, OUTPUT_BUDGET_MS);
+		else if (s->log.unreported > 0 &&
+		    job_mono_ms() >= s->log.retry_at)
+			sup_log_flush(&s->log);
+	}
+	finish(s, buf);
+}
+
+/* Every disposition this process relies on, set here: none inherited. */
+static void
+own_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig <= MAX_SIGNAL; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGXFSZ, &sa, NULL);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* What was held across exec is delivered now, to these handlers. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+int
+sup_main(int argc, char **argv)
+{
+	static char buf[BUF_SIZE];
+	static struct sup s;
+
+	if (sup_args_unpack(argc, argv, &s.a) < 0)
+		return 2;
+	s.state = RUNNING;
+	s.cause = EXITED;
+	s.out_fd = s.a.out_fd;
+	s.confirm_fd = s.a.confirm_fd;
+	s.log.fd = s.a.log_fd;
+	/* The lock stays open until we exit: that is the point. */
+	sup_set_flags(s.a.lock_fd, true, false);
+	sup_set_flags(s.a.log_fd, true, false);
+	sup_set_flags(s.out_fd, true, true);
+	sup_set_flags(s.confirm_fd, true, true);
+#if defined(__linux__)
+	/* So `ps` and `top` tell supervisors from `job run` calls. */
+	prctl(PR_SET_NAME, "job-supervisor", 0, 0, 0);
+#endif
+	if (sup_pipe(sig_pipe) == 0) {
+		sup_set_flags(sig_pipe[0], true, true);
+		sup_set_flags(sig_pipe[1], true, true);
+	}
+	/* C may have ended while we were exec'ing: look before sleeping. */
+	got_chld = 1;
+	own_signals();
+	if (s.a.timeout_ms > 0)
+		s.deadline = job_mono_ms() + s.a.timeout_ms;
+	supervise(&s, buf);
+}
