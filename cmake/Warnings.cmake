@@ -7,7 +7,7 @@ if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
 		-Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wvla
 		-Wmissing-prototypes -Wstrict-prototypes -Wold-style-definition
 		-Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef
-		-Wno-unused-parameter)
+		-Wunused-parameter)
 	# snprintf bounds every write on purpose; GCC's guesses at what might
 	# be cut are noise here.
 	if(CMAKE_C_COMPILER_ID STREQUAL "GNU")

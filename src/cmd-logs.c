@@ -22,14 +22,12 @@
 #include "lock.h"
 #include "logread.h"
 #include "opt.h"
-#include "reconcile.h"
 #include "store.h"
 #include "textfilter.h"
 #include "utf8.h"
-#include "waitjob.h"
+#include "lifecycle.h"
 
 #define DEFAULT_JSON_MAX (1024 * 1024)
-#define FOLLOW_POLL_MS 20
 
 enum { O_TAIL = 1, O_HEAD, O_FOLLOW, O_SINCE, O_MAX_BYTES, O_PLAIN, O_GREP };
 
@@ -183,38 +181,30 @@ file_size(int fd)
 	return fstat(fd, &sb) == 0 ? (int64_t)sb.st_size : 0;
 }
 
+/* Output of a followed log, through the pipeline; -1 once stdout fails. */
+static int
+follow_out(void *arg, const char *s, size_t len)
+{
+	struct pipeline *pl = arg;
+
+	feed(pl, s, len);
+	return pl->failed || fflush(stdout) != 0 ? -1 : 0;
+}
+
 /* Streams from off until the job ends; returns its exit status. */
 static int
 follow(struct ctx *ctx, const char *id, int fd, int64_t off,
     struct pipeline *pl)
 {
+	struct life l;
 	struct job j;
 	struct err e;
 	int rc;
 
-	memset(&j, 0, sizeof(j));
-	for (;;) {
-		int64_t size = file_size(fd);
-
-		if (size > off) {
-			if (logread_feed(fd, off, size, feed, pl) < 0 ||
-			    pl->failed || fflush(stdout) != 0)
-				return -1;
-			off = size;
-			continue;
-		}
-		if (waitjob_ended(ctx, id, &j, &e) != 0) {
-			/* The supervisor is gone: what is there is all. */
-			size = file_size(fd);
-			if (logread_feed(fd, off, size, feed, pl) < 0)
-				return -1;
-			pipeline_flush(pl);
-			break;
-		}
-		waitjob_pause(FOLLOW_POLL_MS);
-	}
-	if (j.id[0] == '\0')
-		return EXIT_FAIL;
+	cmd_life(ctx, &l);
+	if (life_follow(&l, id, fd, off, follow_out, pl, &j, &e) < 0)
+		return -1;
+	pipeline_flush(pl);
 	rc = job_exit_status(&j);
 	job_free(&j);
 	return rc;
@@ -377,14 +367,6 @@ io:
 	err_sys(&e, ERR_IO, errno, "cannot read '%s'", path);
 	close(fd);
 	return cmd_error(ctx, &e);
-}
-
-int
-cmd_follow(struct ctx *ctx, const struct job *j)
-{
-	struct logs_opts o = { -1, -1, 0, -1, true, false, NULL };
-
-	return show_logs(ctx, j, &o);
 }
 
 static int

@@ -4,7 +4,7 @@
 
 #include "cmd.h"
 #include "job.h"
-#include "launch.h"
+#include "lifecycle.h"
 #include "opt.h"
 
 enum { O_WAIT = 1 };
@@ -21,6 +21,7 @@ cmd_retry(struct ctx *ctx, int argc, char **argv)
 	struct err e;
 	struct job *orig = NULL, spec, job;
 	const char *value;
+	struct life l;
 	bool wait = false, existing;
 	int id, rc;
 
@@ -47,12 +48,13 @@ cmd_retry(struct ctx *ctx, int argc, char **argv)
 	spec = *orig;
 	spec.key = NULL;
 	spec.retry_of = orig->id;
-	if (launch_job(ctx, &spec, &job, &existing, &e) < 0)
+	cmd_life(ctx, &l);
+	if (life_start(&l, &spec, &job, &existing, &e) < 0)
 		rc = cmd_error(ctx, &e);
 	else if (wait) {
 		char ids[1][ULID_LEN + 1];
 		memcpy(ids[0], job.id, sizeof(ids[0]));
-		rc = cmd_wait_ids(ctx, ids, 1, -1);
+		rc = cmd_wait_print(ctx, ids, 1, -1);
 	} else if (ctx->json)
 		cmd_print_jobs_json(ctx, &job, 1, false);
 	else

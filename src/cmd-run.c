@@ -1,5 +1,6 @@
 /* job run: start a command in the background and print its id. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,8 @@
 
 #include "cmd.h"
 #include "json.h"
-#include "launch.h"
+#include "home.h"
+#include "lifecycle.h"
 #include "opt.h"
 #include "project.h"
 
@@ -119,6 +121,40 @@ resolve_cwd(const struct ctx *ctx, const char *dir)
 }
 
 static int
+write_stdout(void *arg, const char *s, size_t len)
+{
+	(void)arg;
+	return fwrite(s, 1, len, stdout) != len || fflush(stdout) != 0 ?
+	    -1 : 0;
+}
+
+/* --follow: the output as it comes, then the job's exit status. */
+static int
+follow(struct ctx *ctx, const struct job *j)
+{
+	struct life l;
+	struct job end;
+	struct err e;
+	char path[PATH_MAX];
+	int fd, rc;
+
+	cmd_life(ctx, &l);
+	home_log_path(ctx->home, j->id, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err_sys(&e, ERR_IO, errno, "cannot read '%s'", path);
+		return cmd_error(ctx, &e);
+	}
+	rc = life_follow(&l, j->id, fd, 0, write_stdout, NULL, &end, &e);
+	close(fd);
+	if (rc < 0)
+		return cmd_error(ctx, &e);
+	rc = job_exit_status(&end);
+	job_free(&end);
+	return rc;
+}
+
+static int
 cmd_run(struct ctx *ctx, int argc, char **argv)
 {
 	struct opt_state st;
@@ -126,7 +162,8 @@ cmd_run(struct ctx *ctx, int argc, char **argv)
 	struct err e;
 	const char *value;
 	const char *cwd_arg = NULL;
-	bool wait = false, follow = false, existing;
+	struct life l;
+	bool wait = false, follow_output = false, existing;
 	int id, rc = EXIT_OK;
 
 	memset(&spec, 0, sizeof(spec));
@@ -180,7 +217,7 @@ cmd_run(struct ctx *ctx, int argc, char **argv)
 			wait = true;
 			break;
 		case O_FOLLOW:
-			follow = true;
+			follow_output = true;
 			break;
 		default:
 			goto fail;
@@ -190,7 +227,7 @@ cmd_run(struct ctx *ctx, int argc, char **argv)
 		err_set(&e, ERR_USAGE, "no command given");
 		goto fail;
 	}
-	if (follow && ctx->json) {
+	if (follow_output && ctx->json) {
 		err_set(&e, ERR_USAGE, "--follow streams text: use --wait "
 		    "with --json");
 		goto fail;
@@ -206,7 +243,8 @@ cmd_run(struct ctx *ctx, int argc, char **argv)
 		err_set(&e, ERR_USAGE, "no command given");
 		goto fail;
 	}
-	if (launch_job(ctx, &spec, &job, &existing, &e) < 0) {
+	cmd_life(ctx, &l);
+	if (life_start(&l, &spec, &job, &existing, &e) < 0) {
 		if (e.code == ERR_SPAWN_FAILED && job.id[0] != '\0') {
 			char msg[sizeof(e.msg)];
 			memcpy(msg, e.msg, sizeof(msg));
@@ -215,12 +253,12 @@ cmd_run(struct ctx *ctx, int argc, char **argv)
 		}
 		goto fail;
 	}
-	if (follow)
-		rc = cmd_follow(ctx, &job);
+	if (follow_output)
+		rc = follow(ctx, &job);
 	else if (wait) {
 		char ids[1][ULID_LEN + 1];
 		memcpy(ids[0], job.id, sizeof(ids[0]));
-		rc = cmd_wait_ids(ctx, ids, 1, -1);
+		rc = cmd_wait_print(ctx, ids, 1, -1);
 	} else if (ctx->json)
 		cmd_print_jobs_json(ctx, &job, 1, false);
 	else

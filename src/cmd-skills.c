@@ -143,7 +143,7 @@ targets(struct ctx *ctx, bool project, const char *dir,
 }
 
 static void
-report(struct ctx *ctx, struct jval *files, const char *path,
+report(struct jval *files, const char *path,
     const char *result)
 {
 	if (files != NULL) {
@@ -156,7 +156,7 @@ report(struct ctx *ctx, struct jval *files, const char *path,
 }
 
 static int
-install(struct ctx *ctx, char paths[2][PATH_MAX], int n, bool force,
+install(char paths[2][PATH_MAX], int n, bool force,
     struct jval *files, struct err *e)
 {
 	int i, failed = 0;
@@ -166,13 +166,13 @@ install(struct ctx *ctx, char paths[2][PATH_MAX], int n, bool force,
 		const char *result;
 
 		if (st == SAME) {
-			report(ctx, files, paths[i], "unchanged");
+			report(files, paths[i], "unchanged");
 			continue;
 		}
 		if (st == CHANGED && !force) {
 			err_set(e, ERR_IO, "'%s' was changed: --force "
 			    "overwrites it", paths[i]);
-			report(ctx, files, paths[i], "kept");
+			report(files, paths[i], "kept");
 			failed = 1;
 			continue;
 		}
@@ -180,17 +180,17 @@ install(struct ctx *ctx, char paths[2][PATH_MAX], int n, bool force,
 		if (write_skill(paths[i]) < 0) {
 			err_sys(e, ERR_IO, errno, "cannot write '%s'",
 			    paths[i]);
-			report(ctx, files, paths[i], "failed");
+			report(files, paths[i], "failed");
 			failed = 1;
 			continue;
 		}
-		report(ctx, files, paths[i], result);
+		report(files, paths[i], result);
 	}
 	return failed ? -1 : 0;
 }
 
 static int
-uninstall(struct ctx *ctx, char paths[2][PATH_MAX], int n, bool force,
+uninstall(char paths[2][PATH_MAX], int n, bool force,
     struct jval *files, struct err *e)
 {
 	int i, failed = 0;
@@ -200,20 +200,20 @@ uninstall(struct ctx *ctx, char paths[2][PATH_MAX], int n, bool force,
 		char dir[PATH_MAX], *slash;
 
 		if (st == ABSENT) {
-			report(ctx, files, paths[i], "absent");
+			report(files, paths[i], "absent");
 			continue;
 		}
 		if (st != SAME && !force) {
 			err_set(e, ERR_IO, "'%s' was changed: --force "
 			    "removes it", paths[i]);
-			report(ctx, files, paths[i], "kept");
+			report(files, paths[i], "kept");
 			failed = 1;
 			continue;
 		}
 		if (unlink(paths[i]) < 0) {
 			err_sys(e, ERR_IO, errno, "cannot remove '%s'",
 			    paths[i]);
-			report(ctx, files, paths[i], "failed");
+			report(files, paths[i], "failed");
 			failed = 1;
 			continue;
 		}
@@ -224,7 +224,7 @@ uninstall(struct ctx *ctx, char paths[2][PATH_MAX], int n, bool force,
 			*slash = '\0';
 			rmdir(dir);
 		}
-		report(ctx, files, paths[i], "removed");
+		report(files, paths[i], "removed");
 	}
 	return failed ? -1 : 0;
 }
@@ -285,8 +285,8 @@ cmd_skills(struct ctx *ctx, int argc, char **argv)
 	if (ctx->json)
 		files = jarr();
 	if ((strcmp(action, "install") == 0 ?
-	    install(ctx, paths, n, force, files, &e) :
-	    uninstall(ctx, paths, n, force, files, &e)) < 0)
+	    install(paths, n, force, files, &e) :
+	    uninstall(paths, n, force, files, &e)) < 0)
 		rc = cmd_error(ctx, &e);
 	if (files != NULL) {
 		struct jval *o = jobj();

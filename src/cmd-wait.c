@@ -20,13 +20,11 @@
 #include "home.h"
 #include "job.h"
 #include "json.h"
-#include "lock.h"
+#include "lifecycle.h"
 #include "logread.h"
 #include "opt.h"
-#include "reconcile.h"
 #include "store.h"
 #include "textfilter.h"
-#include "waitjob.h"
 
 #define READY_POLL_MS 10
 
@@ -173,6 +171,7 @@ wait_until(struct ctx *ctx, const struct job *start, const char *regex,
     int64_t deadline)
 {
 	struct until_scan sc;
+	struct life l;
 	struct job j;
 	struct err e;
 	char path[PATH_MAX];
@@ -180,6 +179,7 @@ wait_until(struct ctx *ctx, const struct job *start, const char *regex,
 	int fd, rc, failed = 0;
 	bool ended = false;
 
+	cmd_life(ctx, &l);
 	memset(&sc, 0, sizeof(sc));
 	memset(&j, 0, sizeof(j));
 	rc = regcomp(&sc.u.re, regex, REG_EXTENDED | REG_NOSUB);
@@ -210,7 +210,7 @@ wait_until(struct ctx *ctx, const struct job *start, const char *regex,
 				break;
 			continue;
 		}
-		if ((failed = waitjob_ended(ctx, start->id, &j, &e)) != 0) {
+		if ((failed = life_ended(&l, start->id, &j, &e)) != 0) {
 			if (failed < 0) {
 				rc = cmd_error(ctx, &e);
 				goto out;
@@ -223,9 +223,9 @@ wait_until(struct ctx *ctx, const struct job *start, const char *regex,
 			ended = true;
 			break;
 		}
-		if (deadline > 0 && waitjob_now() >= deadline)
+		if (deadline > 0 && job_mono_ms() >= deadline)
 			break;
-		waitjob_pause(READY_POLL_MS);
+		job_pause_ms(READY_POLL_MS);
 	}
 	if (!ended && store_job_get(ctx->store, start->id, &j, &e) < 0) {
 		rc = cmd_error(ctx, &e);
@@ -319,23 +319,25 @@ wait_port(struct ctx *ctx, const struct job *start, const char *host,
 	struct err e;
 	bool ready = false, ended = false;
 	const char *answered = host;
+	struct life l;
 	int rc, failed = 0;
 
+	cmd_life(ctx, &l);
 	memset(&j, 0, sizeof(j));
 	for (;;) {
 		if (port_open(host, port, &answered)) {
 			ready = true;
 			break;
 		}
-		if ((failed = waitjob_ended(ctx, start->id, &j, &e)) != 0) {
+		if ((failed = life_ended(&l, start->id, &j, &e)) != 0) {
 			if (failed < 0)
 				return cmd_error(ctx, &e);
 			ended = true;
 			break;
 		}
-		if (deadline > 0 && waitjob_now() >= deadline)
+		if (deadline > 0 && job_mono_ms() >= deadline)
 			break;
-		waitjob_pause(READY_POLL_MS * 2);
+		job_pause_ms(READY_POLL_MS * 2);
 	}
 	if (!ended && store_job_get(ctx->store, start->id, &j, &e) < 0)
 		return cmd_error(ctx, &e);
@@ -352,12 +354,14 @@ wait_any(struct ctx *ctx, const struct job *jobs, int n, int64_t deadline)
 {
 	struct job j;
 	struct err e;
+	struct life l;
 	int i, rc, failed;
 
+	cmd_life(ctx, &l);
 	memset(&j, 0, sizeof(j));
 	for (;;) {
 		for (i = 0; i < n; i++) {
-			if ((failed = waitjob_ended(ctx, jobs[i].id, &j,
+			if ((failed = life_ended(&l, jobs[i].id, &j,
 			    &e)) == 0)
 				continue;
 			if (failed < 0)
@@ -370,9 +374,9 @@ wait_any(struct ctx *ctx, const struct job *jobs, int n, int64_t deadline)
 			job_free(&j);
 			return rc;
 		}
-		if (deadline > 0 && waitjob_now() >= deadline)
+		if (deadline > 0 && job_mono_ms() >= deadline)
 			break;
-		waitjob_pause(READY_POLL_MS / 2);
+		job_pause_ms(READY_POLL_MS / 2);
 	}
 	if (ctx->json)
 		cmd_print_jobs_json(ctx, jobs, (size_t)n, true);
@@ -380,43 +384,6 @@ wait_any(struct ctx *ctx, const struct job *jobs, int n, int64_t deadline)
 		for (i = 0; i < n; i++)
 			cmd_print_job_line(ctx, &jobs[i]);
 	return EXIT_STILL_RUNNING;
-}
-
-int
-cmd_wait_ids(struct ctx *ctx, char ids[][ULID_LEN + 1], int n,
-    int64_t timeout_ms)
-{
-	struct job *jobs;
-	struct err e;
-	int64_t deadline = timeout_ms >= 0 ? waitjob_now() + timeout_ms : 0;
-	int i, rc = EXIT_OK, done = 0;
-	bool timed_out = false;
-
-	jobs = calloc((size_t)n, sizeof(*jobs));
-	if (jobs == NULL) {
-		err_set(&e, ERR_IO, "out of memory");
-		return cmd_error(ctx, &e);
-	}
-	for (i = 0; i < n; i++, done++) {
-		int w;
-
-		w = waitjob_one(ctx, ids[i], deadline, &jobs[i], &e);
-		if (w < 0) {
-			job_free_array(jobs, (size_t)done);
-			return cmd_error(ctx, &e);
-		}
-		if (w == 1)
-			timed_out = true;
-		else if (rc == EXIT_OK)
-			rc = job_exit_status(&jobs[i]);
-	}
-	if (ctx->json)
-		cmd_print_jobs_json(ctx, jobs, (size_t)n, n > 1);
-	else
-		for (i = 0; i < n; i++)
-			cmd_print_job_line(ctx, &jobs[i]);
-	job_free_array(jobs, (size_t)n);
-	return timed_out ? EXIT_STILL_RUNNING : rc;
 }
 
 static int
@@ -470,7 +437,7 @@ cmd_wait(struct ctx *ctx, int argc, char **argv)
 		opt_free(&st);
 		return rc;
 	}
-	deadline = timeout_ms >= 0 ? waitjob_now() + timeout_ms : 0;
+	deadline = timeout_ms >= 0 ? job_mono_ms() + timeout_ms : 0;
 	if (until != NULL || port > 0 || any) {
 		if (until != NULL)
 			rc = wait_until(ctx, &jobs[0], until, deadline);
@@ -489,7 +456,7 @@ cmd_wait(struct ctx *ctx, int argc, char **argv)
 	} else {
 		for (i = 0; i < st.nwords; i++)
 			memcpy(ids[i], jobs[i].id, sizeof(ids[i]));
-		rc = cmd_wait_ids(ctx, ids, st.nwords, timeout_ms);
+		rc = cmd_wait_print(ctx, ids, st.nwords, timeout_ms);
 	}
 	job_free_array(jobs, (size_t)st.nwords);
 	free(ids);

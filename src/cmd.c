@@ -11,7 +11,7 @@
 #include "json.h"
 #include "out.h"
 #include "project.h"
-#include "reconcile.h"
+#include "lifecycle.h"
 #include "store.h"
 
 const struct cmd_entry *const cmd_table[] = {
@@ -68,8 +68,13 @@ cmd_setup(struct ctx *ctx, int flags)
 	if (home_open(ctx->home, sizeof(ctx->home), &e) < 0 ||
 	    store_open(ctx->home, &ctx->store, &e) < 0)
 		return cmd_error(ctx, &e);
-	if ((flags & CMD_RECONCILE) && reconcile_all(ctx, &e) < 0)
-		return cmd_error(ctx, &e);
+	if (flags & CMD_RECONCILE) {
+		struct life l;
+
+		cmd_life(ctx, &l);
+		if (life_reconcile_all(&l, &e) < 0)
+			return cmd_error(ctx, &e);
+	}
 	return 0;
 }
 
@@ -153,6 +158,53 @@ cmd_print_job_line(const struct ctx *ctx, const struct job *j)
 	printf("%s %s %s%s%s exit=%s %s\n", j->id, name,
 	    out_status_color(j->status, ctx->color),
 	    job_status_name(j->status), out_reset(ctx->color), code, dur);
+}
+
+void
+cmd_life(const struct ctx *ctx, struct life *l)
+{
+	l->home = ctx->home;
+	l->store = ctx->store;
+	l->self_exe = ctx->self_exe;
+	l->umask = ctx->caller_umask;
+}
+
+int
+cmd_wait_print(struct ctx *ctx, char ids[][ULID_LEN + 1], int n,
+    int64_t timeout_ms)
+{
+	struct life l;
+	struct job *jobs;
+	struct err e;
+	int64_t deadline = timeout_ms >= 0 ? job_mono_ms() + timeout_ms : 0;
+	int i, rc = EXIT_OK, done = 0;
+	bool timed_out = false;
+
+	cmd_life(ctx, &l);
+	jobs = calloc((size_t)n, sizeof(*jobs));
+	if (jobs == NULL) {
+		err_set(&e, ERR_IO, "out of memory");
+		return cmd_error(ctx, &e);
+	}
+	for (i = 0; i < n; i++, done++) {
+		int w = life_wait(&l, ids[i], deadline, &jobs[i], &e);
+
+		if (w < 0) {
+			job_free_array(jobs, (size_t)done);
+			return cmd_error(ctx, &e);
+		}
+		if (w == 1)
+			timed_out = true;
+		else if (rc == EXIT_OK)
+			rc = job_exit_status(&jobs[i]);
+	}
+	if (ctx->json)
+		cmd_print_jobs_json(ctx, jobs, (size_t)n, n > 1);
+	else
+		for (i = 0; i < n; i++)
+			cmd_print_job_line(ctx, &jobs[i]);
+	job_free_array(jobs, (size_t)n);
+	return timed_out ? EXIT_STILL_RUNNING : rc;
 }
 
 int

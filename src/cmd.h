@@ -17,6 +17,7 @@
 
 struct store;
 struct opt_spec;
+struct life;
 
 /* Setup the dispatcher does before calling a command. */
 #define CMD_STORE	0x1	/* open $JOB_HOME and job.db */
@@ -99,13 +100,13 @@ int cmd_resolve_jobs(struct ctx *ctx, char **refs, int nrefs,
     struct job **out);
 /* Adds a --status value to a STATUS_BIT mask, naming a bad one. */
 int cmd_status_mask(const char *value, unsigned *mask, struct err *e);
+/* The lifecycle's view of the command's home and store. */
+void cmd_life(const struct ctx *ctx, struct life *l);
 /*
  * Waits for the jobs (ids) as `job wait` does, prints the result and
  * returns wait's exit status. timeout_ms < 0: no timeout.
  */
-int cmd_wait_ids(struct ctx *ctx, char ids[][ULID_LEN + 1], int n,
+int cmd_wait_print(struct ctx *ctx, char ids[][ULID_LEN + 1], int n,
     int64_t timeout_ms);
-/* Streams the job's log until it ends, as `logs --follow`; exit status. */
-int cmd_follow(struct ctx *ctx, const struct job *j);
 
 #endif

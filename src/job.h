@@ -73,5 +73,7 @@ int job_exit_status(const struct job *j);
 int64_t job_now_ms(void);
 /* Milliseconds from the monotonic clock, for deadlines and intervals. */
 int64_t job_mono_ms(void);
+/* Sleeps ms milliseconds (less when a signal comes). */
+void job_pause_ms(int64_t ms);
 
 #endif

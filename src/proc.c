@@ -380,6 +380,61 @@ proc_tree(pid_t root, enum proc_walk how, struct proc_info **out, size_t *n)
 	return 0;
 }
 
+#define MAX_KILL_ROUNDS 16	/* walks of a tree that keeps growing */
+
+static bool
+stops_the_process(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+	    sig == SIGTTOU;
+}
+
+int
+proc_kill_tree(pid_t root, pid_t group, int sig)
+{
+	struct proc_info *done = NULL, *list, *grown;
+	size_t ndone = 0, n, i, k;
+	int round, count = 0;
+	bool cont = sig != SIGKILL && sig != SIGCONT && !stops_the_process(sig);
+
+	if (group > 0) {
+		kill(-group, sig);
+		if (cont)
+			kill(-group, SIGCONT);
+	}
+	for (round = 0; round < MAX_KILL_ROUNDS; round++) {
+		int fresh = 0;
+
+		if (proc_tree(root, PROC_WALK_AUTO, &list, &n) < 0)
+			break;
+		for (i = 0; i < n; i++) {
+			if (!list[i].alive)
+				continue;
+			for (k = 0; k < ndone; k++)
+				if (done[k].pid == list[i].pid &&
+				    done[k].start == list[i].start)
+					break;
+			if (k < ndone)
+				continue;
+			kill(list[i].pid, sig);
+			if (cont)
+				kill(list[i].pid, SIGCONT);
+			fresh++;
+			grown = realloc(done, (ndone + 1) * sizeof(*done));
+			if (grown != NULL) {
+				done = grown;
+				done[ndone++] = list[i];
+			}
+		}
+		free(list);
+		count += fresh;
+		if (fresh == 0)
+			break;
+	}
+	free(done);
+	return count;
+}
+
 int
 proc_info_of(pid_t pid, struct proc_info *info)
 {

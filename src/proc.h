@@ -45,6 +45,14 @@ enum proc_walk { PROC_WALK_AUTO, PROC_WALK_SCAN };
  */
 int proc_tree(pid_t root, enum proc_walk how, struct proc_info **out,
     size_t *n);
+/*
+ * Sends sig to every live descendant of root (see proc_tree), and, when
+ * group > 0, to that process group first; SIGCONT follows every stop
+ * signal but SIGKILL, so a stopped process can act on it. The tree is
+ * walked again until a walk finds nobody not yet signalled, since it grows
+ * while it is signalled. Returns how many processes were signalled.
+ */
+int proc_kill_tree(pid_t root, pid_t group, int sig);
 /* What proc_tree says of one process; -1 when there is no such process. */
 int proc_info_of(pid_t pid, struct proc_info *info);
 /*

@@ -53,6 +53,7 @@
 
 #include "home.h"
 #include "job.h"
+#include "lifecycle.h"
 #include "proc.h"
 #include "store.h"
 #include "sup.h"
@@ -64,7 +65,6 @@
 #define GIVE_UP_MS 10000	/* after SIGKILL: leave the unkillable */
 #define RETRY_MS 1000		/* a busy store, when marking running */
 #define RECORD_RETRY_MS (3600 * 1000)
-#define MAX_KILL_ROUNDS 16	/* re-walks of a tree that keeps growing */
 #ifdef SIGRTMAX
 #define MAX_SIGNAL SIGRTMAX
 #else
@@ -73,12 +73,11 @@
 
 enum state { RUNNING, STOPPING, DRAINING, KILLING, DONE, NSTATES };
 enum event { EXIT, STOP, TIMEOUT, GRACE, EMPTY, GIVE_UP, NEVENTS };
-enum cause { EXITED, STOPPED, TIMED_OUT };
 
 struct sup {
 	struct sup_args a;
 	enum state state;
-	enum cause cause;
+	enum life_cause cause;
 	struct sup_log log;
 	bool main_exited;	/* the main process's status is known */
 	bool main_reaped;	/* and it is reaped: its group id is free */
@@ -129,66 +128,14 @@ plural(int n)
 	return n == 1 ? "" : "es";
 }
 
-static bool
-stops_the_process(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
-	    sig == SIGTTOU;
-}
-
 /*
- * Sends sig to every live process of the job, and SIGCONT after it so a
- * stopped process can act on it: the main process's group while its id is
- * pinned, then each descendant by pid, walking the tree again until a
- * walk finds no process it has not signalled (the tree grows while it is
- * signalled). Returns how many live processes there were besides the
- * main one.
+ * Sends sig to the whole job: the main process's group while its id is
+ * pinned (it is not reaped until the end), and every descendant of ours.
  */
-static int
-signal_tree(struct sup *s, int sig)
+static void
+signal_job(struct sup *s, int sig)
 {
-	struct proc_info *done = NULL, *list, *grown;
-	size_t ndone = 0, n, i, k;
-	int round, others = 0;
-	bool cont = sig != SIGKILL && sig != SIGCONT && !stops_the_process(sig);
-
-	if (!s->main_reaped) {
-		kill(-s->a.child, sig);
-		if (cont)
-			kill(-s->a.child, SIGCONT);
-	}
-	for (round = 0; round < MAX_KILL_ROUNDS; round++) {
-		int fresh = 0;
-
-		if (proc_tree(getpid(), PROC_WALK_AUTO, &list, &n) < 0)
-			break;
-		for (i = 0; i < n; i++) {
-			if (!list[i].alive)
-				continue;
-			for (k = 0; k < ndone; k++)
-				if (done[k].pid == list[i].pid &&
-				    done[k].start == list[i].start)
-					break;
-			if (k < ndone)
-				continue;
-			kill(list[i].pid, sig);
-			if (cont)
-				kill(list[i].pid, SIGCONT);
-			if (list[i].pid != s->a.child)
-				others++;
-			fresh++;
-			grown = realloc(done, (ndone + 1) * sizeof(*done));
-			if (grown != NULL) {
-				done = grown;
-				done[ndone++] = list[i];
-			}
-		}
-		free(list);
-		if (fresh == 0)
-			break;
-	}
-	free(done);
-	return others;
+	proc_kill_tree(getpid(), s->main_reaped ? 0 : s->a.child, sig);
 }
 
 /* Live processes of the job other than the main one. */
@@ -214,7 +161,7 @@ static void
 begin_grace(struct sup *s, int sig, int64_t grace_ms)
 {
 	s->stop_sig = sig;
-	s->left = signal_tree(s, sig);
+	signal_job(s, sig);
 	if (s->kill_at == 0 || job_mono_ms() + grace_ms < s->kill_at)
 		s->kill_at = job_mono_ms() + grace_ms;
 }
@@ -225,7 +172,7 @@ act_stop(struct sup *s)
 	/* SIGTERM from anyone else (a shutdown) is passed on; the job ends
 	 * as its processes do. */
 	if (s->state == RUNNING)
-		s->cause = s->stop_asked ? STOPPED : EXITED;
+		s->cause = s->stop_asked ? LIFE_STOPPED : LIFE_EXITED;
 	begin_grace(s, s->asked_sig, s->asked_grace_ms);
 }
 
@@ -245,7 +192,7 @@ act_stop_leftovers(struct sup *s)
 static void
 act_timeout(struct sup *s)
 {
-	s->cause = TIMED_OUT;
+	s->cause = LIFE_TIMED_OUT;
 	sup_log_note(&s->log, "timed out after %lld ms: stopping the job",
 	    (long long)s->a.timeout_ms);
 	begin_grace(s, SIGTERM, s->a.grace_ms);
@@ -269,7 +216,7 @@ act_kill(struct sup *s)
 {
 	s->kill_at = 0;
 	s->stop_sig = SIGKILL;
-	s->left = signal_tree(s, SIGKILL);
+	signal_job(s, SIGKILL);
 	if (s->give_up_at == 0)
 		s->give_up_at = job_mono_ms() + GIVE_UP_MS;
 }
@@ -519,68 +466,24 @@ check_time_and_tree(struct sup *s)
 			s->left++;
 		fire(s, GIVE_UP);
 	} else	/* new processes may have been born since: they go too */
-		s->left = signal_tree(s, SIGKILL);
+		signal_job(s, SIGKILL);
 }
 
 /* --- the end --- */
 
-/* The end as the row records it. */
+/* What a lost row is written again from: what we were told. */
 static void
-end_of(const struct sup *s, struct job_end *end)
+restore_from(const struct sup *s, struct job *j)
 {
-	memset(end, 0, sizeof(*end));
-	end->exit_code = -1;
-	if (!s->main_exited) {
-		/* It survived SIGKILL (a process stuck in the kernel). */
-		end->reason = "signaled";
-		end->signal_number = SIGKILL;
-		end->status = JOB_FAILED;
-	} else if (!s->main_signaled) {
-		end->exit_code = s->main_status;
-		end->reason = "exited";
-		end->status = s->main_status == 0 ? JOB_COMPLETED : JOB_FAILED;
-	} else {
-		end->signal_number = s->main_status;
-		end->reason = "signaled";
-		end->status = JOB_FAILED;
-	}
-	if (s->cause == TIMED_OUT) {
-		end->status = JOB_FAILED;
-		end->reason = "timeout";
-	} else if (s->cause == STOPPED) {
-		end->status = JOB_STOPPED;
-		end->reason = "stopped";
-	}
-	end->finished_at = job_now_ms();
-	end->log_dropped = s->log.dropped;
-}
-
-/* The row is gone (store replaced, WAL deleted): write it again. */
-static int
-restore_row(struct sup *s, struct store *st, const struct job_end *end,
-    struct err *e)
-{
-	struct job j;
-
-	started_job(s, &j);
-	j.name = (char *)(uintptr_t)s->a.name;
-	j.command = (char *)(uintptr_t)s->a.command;
-	j.cwd = (char *)(uintptr_t)s->a.cwd;
-	j.project = (char *)(uintptr_t)s->a.project;
-	j.boot_id = (char *)(uintptr_t)s->a.boot_id;
-	j.created_at = s->a.created_at;
-	j.timeout_ms = s->a.timeout_ms;
-	j.grace_ms = s->a.grace_ms;
-	j.status = end->status;
-	j.reason = (char *)(uintptr_t)end->reason;
-	j.exit_code = end->exit_code;
-	j.signal_number = end->signal_number;
-	j.finished_at = end->finished_at;
-	j.log_dropped = end->log_dropped;
-	sup_log_note(&s->log, "the job's record was missing from the store: "
-	    "written again from what the supervisor knew (its context, key "
-	    "and environment are lost)");
-	return store_job_restore(st, &j, e);
+	started_job(s, j);
+	j->name = (char *)(uintptr_t)s->a.name;
+	j->command = (char *)(uintptr_t)s->a.command;
+	j->cwd = (char *)(uintptr_t)s->a.cwd;
+	j->project = (char *)(uintptr_t)s->a.project;
+	j->boot_id = (char *)(uintptr_t)s->a.boot_id;
+	j->created_at = s->a.created_at;
+	j->timeout_ms = s->a.timeout_ms;
+	j->grace_ms = s->a.grace_ms;
 }
 
 /* Records the end, retrying for as long as it takes: it exists nowhere
@@ -590,36 +493,30 @@ record_end(struct sup *s, const struct job_end *end)
 {
 	struct store *st = NULL;
 	struct err e;
-	struct job row;
+	struct job restore;
 	int64_t give_up = job_mono_ms() + RECORD_RETRY_MS;
 	int64_t pause_ms = 10;
-	bool changed;
+	int rc;
 
+	restore_from(s, &restore);
 	for (;;) {
 		if (st == NULL && store_open(s->a.home, &st, &e) < 0)
 			st = NULL;
-		if (st != NULL &&
-		    store_job_finish(st, s->a.id, end, &changed, &e) == 0) {
-			if (changed)
-				break;
-			if (store_job_get(st, s->a.id, &row, &e) == 0) {
-				job_free(&row);
-				break;	/* ended already */
-			}
-			if (e.code == ERR_NOT_FOUND &&
-			    restore_row(s, st, end, &e) == 0)
-				break;
+		if (st != NULL && (rc = life_finish(st, s->a.id, end, &restore,
+		    NULL, &e)) >= 0) {
+			if (rc == 1)
+				sup_log_note(&s->log, "the job's record was "
+				    "missing from the store: written again from "
+				    "what the supervisor knew (its context, key "
+				    "and environment are lost)");
+			break;
 		}
 		if (job_mono_ms() > give_up) {
 			sup_log_note(&s->log, "the end of this job could not "
 			    "be recorded: %s", e.msg);
 			break;
 		}
-		{
-			struct timespec ts = { pause_ms / 1000,
-				(pause_ms % 1000) * 1000000 };
-			nanosleep(&ts, NULL);
-		}
+		job_pause_ms(pause_ms);
 		if (pause_ms < 1000)
 			pause_ms *= 2;
 	}
@@ -641,6 +538,7 @@ static void __attribute__((noreturn))
 finish(struct sup *s, char *buf)
 {
 	struct job_end end;
+	struct job started;
 	int rounds;
 
 	/* Everything is dead: what is in the pipe is the rest of the output.
@@ -651,12 +549,15 @@ finish(struct sup *s, char *buf)
 	 * start (store_job_finish) and a late `running` changes nothing. */
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
-	end_of(s, &end);
 	if (s->log.unreported > 0) {
 		s->log.retry_at = 0;
 		sup_log_flush(&s->log);
-		end.log_dropped = s->log.dropped;
 	}
+	life_end_observed(&end, s->cause, s->main_exited, s->main_signaled,
+	    s->main_status, s->log.dropped);
+	/* What the start was, for a row the caller has not marked yet. */
+	started_job(s, &started);
+	end.started = &started;
 	record_end(s, &end);
 	leave(s);
 }
@@ -706,10 +607,8 @@ supervise(struct sup *s, char *buf)
 		}
 		if (poll(pfd, (nfds_t)nfds, poll_timeout(s)) < 0) {
 			/* Never taken for an end: look again shortly. */
-			if (errno != EINTR) {
-				struct timespec ts = { 0, 10000000 };
-				nanosleep(&ts, NULL);
-			}
+			if (errno != EINTR)
+				job_pause_ms(10);
 			continue;
 		}
 		if (pfd[0].revents != 0)
@@ -762,7 +661,7 @@ sup_main(int argc, char **argv)
 	if (sup_args_unpack(argc, argv, &s.a) < 0)
 		return 2;
 	s.state = RUNNING;
-	s.cause = EXITED;
+	s.cause = LIFE_EXITED;
 	s.out_fd = s.a.out_fd;
 	s.confirm_fd = s.a.confirm_fd;
 	s.log.fd = s.a.log_fd;

@@ -1,0 +1,111 @@
+/*
+ * A job's life, in one place: how it starts, how its end is decided and
+ * written, how a job whose supervisor is gone is reconciled, how a waiter
+ * blocks, and how a stop is asked. Commands pass the home and the store;
+ * nothing here prints or exits.
+ *
+ * Starting, the order matters: the lock exists and is held before the
+ * row, so no reconciliation ever sees an active row without a live holder;
+ * the row exists before the supervisor, which only ever updates it.
+ *
+ * Reconciling, probes run outside any transaction and the update is
+ * guarded on the row still being active with the supervisor probed, so a
+ * supervisor that recorded its job's end in the meantime is never
+ * overwritten. A job whose supervisor is gone stays running while its
+ * process lives (same pid, start time and boot); otherwise it becomes
+ * `interrupted`, reason `reboot` when the boot id changed and
+ * `supervisor_lost` when not.
+ *
+ * Waiting, a live supervisor is waited on by blocking on its lock, which
+ * wakes within a millisecond of its death with no polling; an orphaned
+ * process is watched until it is gone.
+ */
+#ifndef JOB_LIFECYCLE_H
+#define JOB_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "job.h"
+#include "store.h"
+
+struct life {
+	const char *home;	/* $JOB_HOME */
+	struct store *store;	/* open */
+	const char *self_exe;	/* for starting: this program */
+	mode_t umask;		/* for starting: the caller's */
+};
+
+/*
+ * Starts a job. spec holds what the caller chose (name, command or argv,
+ * cwd, project, timeout, grace, context, key, retry_of, env). On return
+ * *out is the job's record; *existing says an earlier job with the same
+ * key was returned instead. Once the command runs this succeeds, even if
+ * the store is too busy to record `running` now (the supervisor does).
+ */
+int life_start(const struct life *l, const struct job *spec, struct job *out,
+    bool *existing, struct err *e);
+
+/* What ended a supervised job first: its own exit, a stop, the timeout. */
+enum life_cause { LIFE_EXITED, LIFE_STOPPED, LIFE_TIMED_OUT };
+/*
+ * The end of a job whose main process ended (exited with status, or was
+ * killed by signal status when signaled); exited false when even SIGKILL
+ * did not end it.
+ */
+void life_end_observed(struct job_end *end, enum life_cause cause,
+    bool exited, bool signaled, int status, int64_t log_dropped);
+/*
+ * Records an end. When the row is gone (store replaced, WAL deleted) and
+ * restore is given, the row is written again from it: returns 1 then, 0
+ * otherwise. *changed says whether this call ended the row.
+ */
+int life_finish(struct store *st, const char *id, const struct job_end *end,
+    const struct job *restore, bool *changed, struct err *e);
+
+/* Settles every active row whose supervisor is gone. */
+int life_reconcile_all(const struct life *l, struct err *e);
+/* Settles one row (j as just read); *settled says whether it ended. */
+int life_reconcile(const struct life *l, const struct job *j, bool *settled,
+    struct err *e);
+/* Whether an active job's process lives on without its supervisor. */
+bool life_orphan_alive(const struct job *j);
+/* Whether the job's supervisor is alive (it holds the job's lock). */
+bool life_supervised(const struct life *l, const char *id);
+
+/*
+ * Without blocking: 1 with *j filled when the job has ended (settling its
+ * row if the supervisor is gone), 0 while it runs, -1 on error.
+ */
+int life_ended(const struct life *l, const char *id, struct job *j,
+    struct err *e);
+/*
+ * Waits until job id has ended; deadline is a job_mono_ms() time, or 0 for
+ * none. Returns 0 with *out filled when it ended, 1 on timeout (*out holds
+ * the current record), -1 on error.
+ */
+int life_wait(const struct life *l, const char *id, int64_t deadline,
+    struct job *out, struct err *e);
+/*
+ * Stops job id: its supervisor is asked (signal and grace in the row);
+ * when it is gone, the orphaned process tree is killed from here once its
+ * leader is proven to be the job's process. grace < 0: the job's own.
+ * Returns once the job has ended, with *out its record.
+ */
+int life_stop(const struct life *l, const char *id, int sig, int64_t grace,
+    struct job *out, struct err *e);
+
+/* Called with each new piece of a followed log; -1 stops following. */
+typedef int (*life_output)(void *arg, const char *s, size_t len);
+/*
+ * Passes what the job writes to its log (open at fd) from offset off on,
+ * until it ends; *end is then its record. Returns 0, or -1 when out
+ * failed or the log could not be read.
+ */
+int life_follow(const struct life *l, const char *id, int fd, int64_t off,
+    life_output out, void *arg, struct job *end, struct err *e);
+
+#endif
