@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #if defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || \
@@ -138,9 +139,9 @@ proc_same(pid_t pid, int64_t start)
 	int64_t now_start;
 	bool zombie;
 
-	if (proc_probe(pid, &now_start, &zombie) < 0)
+	if (proc_probe(pid, &now_start, &zombie) < 0 || now_start != start)
 		return false;
-	return !zombie && now_start == start;
+	return !zombie || proc_alive(pid);
 }
 
 void
@@ -471,20 +472,35 @@ proc_alive(pid_t pid)
 }
 
 #if defined(__linux__)
-/* "<26 letters of a job id>.lock", or ".lock.new" while it is made. */
+/*
+ * A job's lock file: HOME/logs/<26 letters of a job id>.lock (or .lock.new
+ * while it is made) in a folder that holds a store, HOME/job.db.
+ */
 static bool
-is_lock_name(const char *path)
+is_job_lock(const char *path)
 {
 	static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 	const char *base = strrchr(path, '/');
-	size_t i;
+	char store[PATH_MAX];
+	struct stat sb;
+	size_t i, dir;
 
-	base = base != NULL ? base + 1 : path;
+	if (base == NULL)
+		return false;
+	base++;
 	for (i = 0; i < 26; i++)
 		if (base[i] == '\0' || strchr(crockford, base[i]) == NULL)
 			return false;
-	return strcmp(base + 26, ".lock") == 0 ||
-	    strcmp(base + 26, ".lock.new") == 0;
+	if (strcmp(base + 26, ".lock") != 0 &&
+	    strcmp(base + 26, ".lock.new") != 0)
+		return false;
+	dir = (size_t)(base - path);	/* ".../logs/" */
+	if (dir < 6 || strncmp(base - 6, "/logs/", 6) != 0 ||
+	    dir - 5 + sizeof("job.db") > sizeof(store))
+		return false;
+	memcpy(store, path, dir - 5);
+	strcpy(store + dir - 5, "job.db");
+	return stat(store, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
 /* Whether fdinfo shows an exclusive flock held through this descriptor. */
@@ -531,7 +547,7 @@ proc_is_supervisor(pid_t pid)
 		if (len <= 0)
 			continue;
 		target[len] = '\0';
-		found = is_lock_name(target) && fd_holds_flock(pid, de->d_name);
+		found = is_job_lock(target) && fd_holds_flock(pid, de->d_name);
 	}
 	closedir(dir);
 	return found;

@@ -16,7 +16,10 @@
  * a zombie. Returns -1 when there is no such process.
  */
 int proc_probe(pid_t pid, int64_t *start, bool *zombie);
-/* Whether pid is a live (non-zombie) process that started at start. */
+/*
+ * Whether pid is a live process that started at start: not a zombie, or a
+ * zombie leader whose other threads still run (see proc_alive).
+ */
 bool proc_same(pid_t pid, int64_t start);
 /* The current boot's id into buf; "" where the system has none. */
 void proc_boot_id(char *buf, size_t len);
@@ -61,10 +64,11 @@ int proc_info_of(pid_t pid, struct proc_info *info);
  */
 bool proc_alive(pid_t pid);
 /*
- * Whether pid holds the exclusive flock of a job's lock file (a file named
- * <job id>.lock in any JOB_HOME) through a descriptor of its own: what
- * every supervisor, and the `job run` starting it, does from before the
- * job exists. Linux only (fdinfo); false elsewhere.
+ * Whether pid holds the exclusive flock of a job's lock file (HOME/logs/
+ * <job id>.lock beside a HOME/job.db, in any JOB_HOME) through a
+ * descriptor of its own: what every supervisor, and the `job run` starting
+ * it, does from before the job exists. Linux only (fdinfo); false
+ * elsewhere.
  */
 bool proc_is_supervisor(pid_t pid);
 

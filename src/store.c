@@ -946,7 +946,13 @@ store_job_request_stop(struct store *st, const char *id, const char *signal,
 {
 	sqlite3_stmt *stmt;
 
-	if (prepare(st, "UPDATE jobs SET stop_signal = ?2, stop_grace_ms = ?3"
+	/* Requests add up, the strongest wins: a plain stop that lands
+	 * before the supervisor read a --force does not undo it. */
+	if (prepare(st, "UPDATE jobs SET"
+	    " stop_signal = CASE WHEN stop_signal = 'SIGKILL' THEN stop_signal"
+	    " ELSE ?2 END,"
+	    " stop_grace_ms = CASE WHEN stop_grace_ms < ?3 THEN stop_grace_ms"
+	    " ELSE ?3 END"
 	    " WHERE id = ?1 AND status IN ('pending','running')", &stmt,
 	    e) < 0)
 		return -1;

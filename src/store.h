@@ -88,7 +88,10 @@ int store_job_count_other(struct store *st, const char *project,
 int store_job_counts(struct store *st, const char *project,
     int64_t counts[JOB_NSTATUS], struct err *e);
 
-/* Asks for a stop: remembered in the row for the supervisor to read. */
+/*
+ * Asks for a stop: remembered in the row for the supervisor to read. With
+ * several requests the strongest stands: SIGKILL, and the shortest grace.
+ */
 int store_job_request_stop(struct store *st, const char *id,
     const char *signal, int64_t grace_ms, struct err *e);
 /* Deletes an ended job's row; *deleted is false if it was not ended. */

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,40 +94,82 @@ reset_signals(void)
 	}
 }
 
-/* Closes every descriptor above 2 but those in keep. */
+/* Closes every descriptor above 2 but those in keep, however many the
+ * caller had open and however high. */
 static void
-close_other_fds(const int *keep, size_t nkeep)
+close_other_fds(int *keep, size_t nkeep)
 {
-	int fds[1024];
-	size_t n = 0, i, k;
-	long max, fd;
+	int *fds = NULL, *grown;
+	size_t n = 0, cap = 0, i, k;
+	long fd, max;
 	DIR *dir;
 	struct dirent *de;
 
+	for (i = 1; i < nkeep; i++)	/* sort: ranges lie between them */
+		for (k = i; k > 0 && keep[k - 1] > keep[k]; k--) {
+			int t = keep[k];
+			keep[k] = keep[k - 1];
+			keep[k - 1] = t;
+		}
+#if defined(__linux__) && defined(SYS_close_range)
+	{
+		unsigned int lo = 3;
+
+		for (i = 0; i < nkeep; i++) {
+			if (keep[i] < (int)lo)
+				continue;
+			if (keep[i] > (int)lo && syscall(SYS_close_range, lo,
+			    (unsigned int)keep[i] - 1, 0) < 0)
+				goto walk;
+			lo = (unsigned int)keep[i] + 1;
+		}
+		if (syscall(SYS_close_range, lo, ~0U, 0) == 0)
+			return;
+	}
+walk:
+#endif
 	/* Read the list first: closing while reading would confuse readdir. */
 	if ((dir = opendir("/dev/fd")) != NULL) {
 		int self = dirfd(dir);
-		while ((de = readdir(dir)) != NULL && n < 1024) {
+		while ((de = readdir(dir)) != NULL) {
 			if (de->d_name[0] < '0' || de->d_name[0] > '9')
 				continue;
 			fd = strtol(de->d_name, NULL, 10);
-			if (fd > 2 && fd != self)
-				fds[n++] = (int)fd;
+			if (fd <= 2 || fd == self)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				if ((grown = realloc(fds, cap * sizeof(*fds))) ==
+				    NULL)
+					break;
+				fds = grown;
+			}
+			fds[n++] = (int)fd;
 		}
 		closedir(dir);
-	}
-	if (dir != NULL && n < 1024) {
-		for (i = 0; i < n; i++) {
-			for (k = 0; k < nkeep && keep[k] != fds[i]; k++)
-				;
-			if (k == nkeep)
-				close(fds[i]);
+		if (de == NULL) {
+			for (i = 0; i < n; i++) {
+				for (k = 0; k < nkeep && keep[k] != fds[i]; k++)
+					;
+				if (k == nkeep)
+					close(fds[i]);
+			}
+			free(fds);
+			return;
 		}
-		return;
 	}
-	max = sysconf(_SC_OPEN_MAX);
-	if (max < 0 || max > 65536)
-		max = 65536;
+	free(fds);
+	/* No listing: every possible number, to the hard limit. */
+	{
+		struct rlimit rl;
+
+		max = sysconf(_SC_OPEN_MAX);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_max != RLIM_INFINITY && (long)rl.rlim_max > max)
+			max = (long)rl.rlim_max;
+		if (max < 0 || max > (1L << 20))
+			max = 1L << 20;
+	}
 	for (fd = 3; fd < max; fd++) {
 		for (k = 0; k < nkeep && keep[k] != fd; k++)
 			;
@@ -135,27 +178,70 @@ close_other_fds(const int *keep, size_t nkeep)
 	}
 }
 
-/*
- * The job's variables, whatever their length; JOB_ID is the job's, and the
- * test suite's fault hooks stop here: a job that runs `job` must not crash.
- */
-static void
-set_job_env(const struct job *j)
+/* The value of name in the environment env, or NULL. */
+static const char *
+env_lookup(char **env, const char *name)
 {
-	size_t off = 0;
+	size_t len = strlen(name);
 
-	unsetenv("JOB_TEST_CRASH");
-	unsetenv("JOB_TEST_STOP");
-	while (j->env != NULL && off < j->env_len) {
-		char *kv = strdup(j->env + off);
+	for (; *env != NULL; env++)
+		if (strncmp(*env, name, len) == 0 && (*env)[len] == '=')
+			return *env + len + 1;
+	return NULL;
+}
 
-		off += strlen(j->env + off) + 1;
-		if (kv != NULL && strchr(kv, '=') != NULL)
-			putenv(kv);	/* kept: it is the environment now */
-		else
-			free(kv);
+/* Whether the variable kv ("NAME=...") is named in the job's additions. */
+static bool
+env_named(const struct job *j, const char *kv)
+{
+	size_t off, len = strcspn(kv, "=");
+
+	if (len == 6 && strncmp(kv, "JOB_ID", 6) == 0)
+		return true;
+	for (off = 0; j->env != NULL && off < j->env_len;
+	    off += strlen(j->env + off) + 1)
+		if (strncmp(j->env + off, kv, len) == 0 &&
+		    j->env[off + len] == '=')
+			return true;
+	return false;
+}
+
+/*
+ * The command's environment: the caller's, with the job's variables
+ * (whatever their length) and its JOB_ID, without the test suite's fault
+ * hooks (a job that runs `job` must not crash). The supervisor itself
+ * keeps the caller's: a job's LD_PRELOAD or JOB_BUSY_TIMEOUT is not its.
+ */
+static char **
+job_environ(const struct job *j)
+{
+	extern char **environ;
+	size_t n = 0, m = 0, off;
+	char **env, **p, *id;
+
+	for (p = environ; *p != NULL; p++)
+		n++;
+	for (off = 0; j->env != NULL && off < j->env_len;
+	    off += strlen(j->env + off) + 1)
+		n++;
+	if ((env = calloc(n + 2, sizeof(*env))) == NULL ||
+	    (id = malloc(strlen(j->id) + 8)) == NULL) {
+		free(env);
+		return NULL;
 	}
-	setenv("JOB_ID", j->id, 1);
+	for (p = environ; *p != NULL; p++)
+		if (!env_named(j, *p) &&
+		    strncmp(*p, "JOB_TEST_CRASH=", 15) != 0 &&
+		    strncmp(*p, "JOB_TEST_STOP=", 14) != 0)
+			env[m++] = *p;
+	for (off = 0; j->env != NULL && off < j->env_len;
+	    off += strlen(j->env + off) + 1)
+		if (strchr(j->env + off, '=') != NULL)
+			env[m++] = j->env + off;
+	sprintf(id, "JOB_ID=%s", j->id);
+	env[m++] = id;
+	env[m] = NULL;
+	return env;
 }
 
 /*
@@ -164,9 +250,9 @@ set_job_env(const struct job *j)
  * folder). Returns 0, or ENOENT / EACCES as a shell would report them.
  */
 static int
-find_program(const char *word, char *path, size_t len)
+find_program(char **env, const char *word, char *path, size_t len)
 {
-	const char *dirs = getenv("PATH"), *p, *end;
+	const char *dirs = env_lookup(env, "PATH"), *p, *end;
 	int err = ENOENT;
 
 	if (strchr(word, '/') != NULL) {
@@ -230,9 +316,9 @@ command_argv(const struct job *j)
  * Returns 0, or the errno of the exec.
  */
 static int
-spawn_command(const char *path, char **argv, int out_w, pid_t *pid)
+spawn_command(const char *path, char **argv, char **env, int out_w,
+    pid_t *pid)
 {
-	extern char **environ;
 	volatile int err = 0;
 	pid_t child;
 
@@ -247,12 +333,12 @@ spawn_command(const char *path, char **argv, int out_w, pid_t *pid)
 			_exit(127);
 		}
 		reset_signals();
-		execve(path, argv + 1, environ);
+		execve(path, argv + 1, env);
 		if (errno == ENOEXEC) {
 			/* A script without #!: sh runs it, as a shell would. */
 			argv[0] = (char *)(uintptr_t)"sh";
 			argv[1] = (char *)(uintptr_t)path;
-			execve("/bin/sh", argv, environ);
+			execve("/bin/sh", argv, env);
 		}
 		err = errno;
 		_exit(127);
@@ -324,7 +410,7 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 	struct sup_args args;
 	sigset_t held;
 	char nums[SUP_ARGC][SUP_NUMBUF], path[PATH_MAX], *sargv[SUP_ARGC + 1];
-	char **cargv;
+	char **cargv, **env;
 	int out[2], keep[4], devnull, rc;
 	bool zombie;
 
@@ -357,19 +443,18 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 #endif
 	if (sup_pipe(out) < 0)
 		fail_start(&log, spec, status_w, "pipe", errno);
-	set_job_env(j);
 	/* The home path is absolute, so S can live in the job's folder. */
 	if (chdir(j->cwd) < 0)
 		fail_start(&log, spec, status_w, "chdir", errno);
 	umask(spec->umask);
-	if ((cargv = command_argv(j)) == NULL)
+	if ((cargv = command_argv(j)) == NULL || (env = job_environ(j)) == NULL)
 		fail_start(&log, spec, status_w, "start", ENOMEM);
 	if (j->argv == NULL)
 		snprintf(path, sizeof(path), "/bin/sh");
-	else if ((rc = find_program(cargv[1], path, sizeof(path))) != 0)
+	else if ((rc = find_program(env, cargv[1], path, sizeof(path))) != 0)
 		fail_start(&log, spec, status_w, cargv[1], rc);
 	msg.started_at = job_now_ms();
-	rc = spawn_command(path, cargv, out[1], &args.child);
+	rc = spawn_command(path, cargv, env, out[1], &args.child);
 	close(out[1]);
 	if (rc != 0)
 		fail_start(&log, spec, status_w, j->argv ? cargv[1] : path,

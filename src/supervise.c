@@ -64,6 +64,7 @@
 #define SCAN_MS 50		/* how often to look at non-children */
 #define GIVE_UP_MS 10000	/* after SIGKILL: leave the unkillable */
 #define RETRY_MS 1000		/* a busy store, when marking running */
+#define CONFIRM_MS 2000		/* the caller's word that it marked running */
 #define RECORD_RETRY_MS (3600 * 1000)
 #ifdef SIGRTMAX
 #define MAX_SIGNAL SIGRTMAX
@@ -93,7 +94,9 @@ struct sup {
 	int64_t kill_at;	/* end of the grace period; 0 = none */
 	int64_t give_up_at;	/* after SIGKILL; 0 = none */
 	int64_t mark_at;	/* retry recording `running`; 0 = none */
+	int64_t confirm_at;	/* stop waiting for the caller's word */
 	int left;		/* live processes besides the main one */
+	char *buf;		/* for copying output */
 };
 
 static int sig_pipe[2] = { -1, -1 };
@@ -144,15 +147,49 @@ count_left(const struct sup *s)
 {
 	struct proc_info *list;
 	size_t n, i;
-	int live = 0;
+	int live = 0, round;
 
-	if (proc_tree(getpid(), PROC_WALK_AUTO, &list, &n) < 0)
-		return s->left;	/* cannot tell: assume no change */
-	for (i = 0; i < n; i++)
-		if (list[i].alive && list[i].pid != s->a.child)
-			live++;
-	free(list);
+	/*
+	 * One look at /proc is not atomic: a process that forks and exits
+	 * while we read can hand its child to us unseen. Every exit leaves a
+	 * zombie child of ours, though (we are the subreaper), so a look is
+	 * only trusted when it found no zombie to reap besides C: reap them
+	 * and look again.
+	 */
+	for (round = 0; round < 64; round++) {
+		int zombies = 0;
+
+		if (proc_tree(getpid(), PROC_WALK_AUTO, &list, &n) < 0)
+			return s->left;	/* cannot tell: assume no change */
+		live = 0;
+		for (i = 0; i < n; i++) {
+			if (list[i].pid == s->a.child)
+				continue;
+			if (list[i].alive)
+				live++;
+			else if (list[i].ppid == getpid() &&
+			    waitpid(list[i].pid, NULL, WNOHANG) > 0)
+				zombies++;
+		}
+		free(list);
+		if (live > 0 || zombies == 0)
+			break;
+	}
 	return live;
+}
+
+static void copy_output(struct sup *s, char *buf, int64_t budget_ms);
+
+/* Our notes come after what the job printed before them. */
+static void
+note_after_output(struct sup *s, const char *what, int n)
+{
+	copy_output(s, s->buf, OUTPUT_BUDGET_MS);
+	if (n >= 0)
+		sup_log_note(&s->log, "%s %d leftover process%s", what, n,
+		    plural(n));
+	else
+		sup_log_note(&s->log, "%s", what);
 }
 
 /* --- actions: what an event does in a state --- */
@@ -182,19 +219,25 @@ act_stop_leftovers(struct sup *s)
 	char name[PROC_SIGNAME_MAX];
 	int left = count_left(s);
 
-	if (left > 0)
-		sup_log_note(&s->log, "job stop: sending %s to %d leftover "
-		    "process%s", proc_signal_name(s->asked_sig, name) ?
-		    name : "a signal", left, plural(left));
+	if (left > 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "job stop: sending %s to",
+		    proc_signal_name(s->asked_sig, name) ? name : "a signal");
+		note_after_output(s, what, left);
+	}
 	begin_grace(s, s->asked_sig, s->asked_grace_ms);
 }
 
 static void
 act_timeout(struct sup *s)
 {
+	char what[64];
+
 	s->cause = LIFE_TIMED_OUT;
-	sup_log_note(&s->log, "timed out after %lld ms: stopping the job",
-	    (long long)s->a.timeout_ms);
+	snprintf(what, sizeof(what), "timed out after %lld ms: stopping the "
+	    "job", (long long)s->a.timeout_ms);
+	note_after_output(s, what, -1);
 	begin_grace(s, SIGTERM, s->a.grace_ms);
 }
 
@@ -206,8 +249,7 @@ act_main_exited(struct sup *s)
 	s->left = left;
 	if (left == 0)
 		return;		/* EMPTY follows at once */
-	sup_log_note(&s->log, "the main process exited; stopping %d leftover "
-	    "process%s", left, plural(left));
+	note_after_output(s, "the main process exited; stopping", left);
 	begin_grace(s, SIGTERM, s->a.grace_ms);
 }
 
@@ -430,6 +472,7 @@ poll_timeout(const struct sup *s)
 	int64_t now = job_mono_ms(), t = -1;
 	const int64_t at[] = { s->state == RUNNING ? s->deadline : 0,
 		s->kill_at, s->give_up_at, s->mark_at,
+		s->confirm_fd >= 0 ? s->confirm_at : 0,
 		s->log.unreported > 0 ? s->log.retry_at : 0 };
 	size_t i;
 
@@ -591,6 +634,13 @@ supervise(struct sup *s, char *buf)
 		check_time_and_tree(s);
 		if (s->state == DONE)
 			break;
+		if (s->confirm_fd >= 0 && job_mono_ms() >= s->confirm_at) {
+			/* A caller that neither confirms nor dies (stopped,
+			 * frozen): record `running` ourselves. */
+			close(s->confirm_fd);
+			s->confirm_fd = -1;
+			mark_running(s);
+		}
 		if (s->mark_at > 0 && job_mono_ms() >= s->mark_at)
 			mark_running(s);
 		pfd[nfds].fd = sig_pipe[0];
@@ -658,6 +708,7 @@ sup_main(int argc, char **argv)
 	static char buf[BUF_SIZE];
 	static struct sup s;
 
+	s.buf = buf;
 	if (sup_args_unpack(argc, argv, &s.a) < 0)
 		return 2;
 	s.state = RUNNING;
@@ -683,5 +734,6 @@ sup_main(int argc, char **argv)
 	own_signals();
 	if (s.a.timeout_ms > 0)
 		s.deadline = job_mono_ms() + s.a.timeout_ms;
+	s.confirm_at = job_mono_ms() + CONFIRM_MS;
 	supervise(&s, buf);
 }

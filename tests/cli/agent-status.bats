@@ -84,14 +84,14 @@ duration_above() {
 	run -0 job status tree
 	[[ $output =~ (^|$'\n')duration\ +$DUR_RE($'\n'|$) ]]
 	header=$(grep -n '^processes' <<<"$output")
-	[[ $header =~ ^[0-9]+:processes\ +PID\ +PPID\ +COMMAND$ ]]
+	[[ $header =~ ^[0-9]+:processes\ +PID\ +PPID\ +PGID\ +SID\ +COMMAND$ ]]
 	rows=$(sed -n "$((${header%%:*} + 1)),\$p" <<<"$output")
 	[ "$(wc -l <<<"$rows")" = 3 ]
-	[[ $rows =~ (^|$'\n')\ +$pid\ +[0-9]+\ +(/bin/)?sh\ -c\ sleep\ 1000\ \&\ sleep\ 1001($'\n'|$) ]]
-	[[ $rows =~ (^|$'\n')\ +$s1000\ +$pid\ +sleep\ 1000($'\n'|$) ]]
-	[[ $rows =~ (^|$'\n')\ +$s1001\ +$pid\ +sleep\ 1001($'\n'|$) ]]
+	[[ $rows =~ (^|$'\n')\ +$pid\ +[0-9]+\ +$pid\ +[0-9]+\ +(/bin/)?sh\ -c\ sleep\ 1000\ \&\ sleep\ 1001($'\n'|$) ]]
+	[[ $rows =~ (^|$'\n')\ +$s1000\ +$pid\ +$pid\ +[0-9]+\ +sleep\ 1000($'\n'|$) ]]
+	[[ $rows =~ (^|$'\n')\ +$s1001\ +$pid\ +$pid\ +[0-9]+\ +sleep\ 1001($'\n'|$) ]]
 	run -0 job status --json tree
-	[ "$(jq -c '.processes | map(keys) | unique' <<<"$output")" = '[["command","pid","ppid"]]' ]
+	[ "$(jq -c '.processes | map(keys) | unique' <<<"$output")" = '[["command","pgid","pid","ppid","sid"]]' ]
 	[ "$(jq -c --argjson p "$pid" '.processes | map(select(.pid == $p)) | map(.command)' <<<"$output")" = \
 	    '["sh -c sleep 1000 & sleep 1001"]' ] ||
 	    [ "$(jq -c --argjson p "$pid" '.processes | map(select(.pid == $p)) | map(.command)' <<<"$output")" = \

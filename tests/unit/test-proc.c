@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,19 +130,22 @@ grandchild(int depth)
 		spawn(grandchild, depth - 1);
 }
 
-static char lock_dir[64];
+static char home[64];
+static const char *const lock_names[] = {
+	"logs/01ARZ3NDEKTSV4RRFFQ69G5FAV.lock",	/* a job's */
+	"01ARZ3NDEKTSV4RRFFQ69G5FAV.lock",	/* not in logs/ */
+	"logs/not-a-job-id.lock",
+};
 
-/* Holds the flock of a job's lock file, as a supervisor does. */
+/* Holds the flock of a lock file, as a supervisor does its job's. */
 static void
-fake_supervisor(int arg)
+fake_supervisor(int which)
 {
 	char path[128];
 	pid_t me = getpid();
 	int fd;
 
-	(void)arg;
-	snprintf(path, sizeof(path), "%s/01ARZ3NDEKTSV4RRFFQ69G5FAV.lock",
-	    lock_dir);
+	snprintf(path, sizeof(path), "%s/%s", home, lock_names[which]);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	flock(fd, LOCK_EX);
 	held_fd = fd;
@@ -155,6 +159,7 @@ test_tree(void)
 	struct proc_info *a, *b;
 	size_t na, nb, i;
 	pid_t pids[4], sup, sup_child, zombie;
+	char path[128];
 	int fds[2];
 
 	(void)!pipe(fds);
@@ -193,8 +198,22 @@ test_tree(void)
 	kill(pids[2], SIGKILL);
 
 	/* Another job's supervisor is left out, with its tree. */
-	snprintf(lock_dir, sizeof(lock_dir), "/tmp/job-test-proc.XXXXXX");
-	CHECK(mkdtemp(lock_dir) != NULL);
+	snprintf(home, sizeof(home), "/tmp/job-test-proc.XXXXXX");
+	CHECK(mkdtemp(home) != NULL);
+	snprintf(path, sizeof(path), "%s/logs", home);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/job.db", home);
+	close(open(path, O_WRONLY | O_CREAT, 0600));
+	for (i = 1; i < 3; i++) {
+		/* Flocks on other files prove nothing. */
+		sup = spawn(fake_supervisor, (int)i);
+		(void)!read(fds[0], &sup_child, sizeof(sup_child));
+		(void)!read(fds[0], &sup_child, sizeof(sup_child));
+		CHECK(!proc_is_supervisor(sup));
+		kill(sup_child, SIGKILL);
+		kill(sup, SIGKILL);
+		waitpid(sup, NULL, 0);
+	}
 	sup = spawn(fake_supervisor, 0);
 	(void)!read(fds[0], &sup_child, sizeof(sup_child));	/* sup's */
 	(void)!read(fds[0], &sup_child, sizeof(sup_child));
@@ -212,13 +231,15 @@ test_tree(void)
 	kill(sup_child, SIGKILL);
 	kill(sup, SIGKILL);
 	waitpid(sup, NULL, 0);
-	{
-		char path[128];
-		snprintf(path, sizeof(path), "%s/01ARZ3NDEKTSV4RRFFQ69G5FAV.lock",
-		    lock_dir);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", home, lock_names[i]);
 		unlink(path);
-		rmdir(lock_dir);
 	}
+	snprintf(path, sizeof(path), "%s/job.db", home);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/logs", home);
+	rmdir(path);
+	rmdir(home);
 	close(fds[0]);
 	close(fds[1]);
 }
