@@ -4,23 +4,6 @@
 
 load helper
 
-# A duration as job prints it: 0s, 412ms, 8.2s, 5s, 2m, 1m30s, 2h5m...
-DUR_RE='(0s|[1-9][0-9]{0,2}ms|[0-9]{1,2}\.[0-9]s|[0-9]+[dhms]|[0-9]+[dhm][0-9]+[hms])'
-
-# The job's log file (see FILES in job(1)).
-log_of() {
-	echo "$JOB_HOME/logs/$1.log"
-}
-
-log_size_is() {
-	[[ $(stat -c %s "$(log_of "$1")" 2>/dev/null) == "$2" ]]
-}
-
-# Milliseconds since the epoch of an RFC 3339 time with milliseconds.
-time_ms() {
-	date -u -d "$1" +%s%3N
-}
-
 # status_processes_are ID N: status --json lists exactly N live processes.
 status_processes_are() {
 	[[ $(job status --json "$1" | jq '.processes | length') == "$2" ]]

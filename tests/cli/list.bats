@@ -65,7 +65,7 @@ ids_of() {
 @test "list --status filters, repeatable" {
 	ok=$(job run 'exit 0')
 	bad=$(job run 'exit 1')
-	job wait "$ok" "$bad" >/dev/null || true
+	run -1 tjob 20 wait "$ok" "$bad"
 	live=$(job run sleep 1000)
 	run -0 job list --json --status failed
 	[ "$(ids_of <<<"$output")" = "$bad" ]
@@ -107,7 +107,7 @@ ids_of() {
 @test "list prints a table: a header and one row per job, newest first" {
 	a=$(job run --name first 'exit 0')
 	b=$(job run --name second 'exit 3')
-	job wait "$a" "$b" >/dev/null || true
+	run -3 tjob 20 wait "$a" "$b"
 	run -0 job list
 	[ "${#lines[@]}" = 3 ]
 	[[ ${lines[0]} =~ ^ID\ +NAME\ +STATUS\ +EXIT ]]

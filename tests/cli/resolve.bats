@@ -68,7 +68,7 @@ lcp() {
 	cd "$a"
 	first=$(job run --wait --name build 'exit 1' | cut -d' ' -f1)
 	second=$(job run --name build 'exit 2')
-	job wait "$second" >/dev/null || true
+	run -2 tjob 20 wait "$second"
 	# A newer job of the same name in another project does not count.
 	other=$(cd "$b" && job run --name build 'exit 3')
 	[[ $first =~ $ULID_RE && $second =~ $ULID_RE && $other =~ $ULID_RE ]]

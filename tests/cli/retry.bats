@@ -56,7 +56,7 @@ load helper
 
 @test "retry --wait exits with the new job's status" {
 	orig=$(job run 'exit 4')
-	job wait "$orig" >/dev/null || true
+	run -4 tjob 20 wait "$orig"
 	run -4 job retry --wait "$orig"
 	[[ $output =~ ^[0-9A-Z]{26}\ -\ failed\ exit=4\  ]]
 	new=${output%% *}
