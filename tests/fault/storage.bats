@@ -293,6 +293,38 @@ every_command_refuses() {
 	assert_no_leftovers
 }
 
+# A real FUSE filesystem: bindfs mirrors a folder through /dev/fuse.
+@test "a JOB_HOME on a FUSE filesystem is refused and nothing is created; tmpfs is accepted" {
+	require_root "mount, bindfs"
+	command -v bindfs >/dev/null || skip "needs bindfs (apt-get install bindfs)"
+	[[ -c /dev/fuse ]] || skip "needs /dev/fuse"
+	under="$BATS_TEST_TMPDIR/under"
+	fuse="$BATS_TEST_TMPDIR/fuse"
+	mkdir -m 700 "$under" "$fuse"
+	bindfs "$under" "$fuse"
+	on_teardown_umount "$fuse"
+	[[ $(stat -f -c %T "$fuse") == fuse* ]]
+	for home in "$fuse" "$fuse/new"; do
+		JOB_HOME=$home expect_error 1 io "$home.*network or FUSE" run 'exit 0'
+		JOB_HOME=$home expect_error 1 io "$home.*network or FUSE" list
+		JOB_HOME=$home expect_error 1 io "$home.*network or FUSE" status
+		JOB_HOME=$home expect_error_text 1 "FUSE" run 'exit 0'
+	done
+	# Refused before anything was written there.
+	[ -z "$(ls -A "$under")" ]
+	# tmpfs is local memory, and WAL works on it.
+	mkdir "$BATS_TEST_TMPDIR/tmpfs"
+	mount -t tmpfs -o size=8m,mode=0700 tmpfs "$BATS_TEST_TMPDIR/tmpfs"
+	on_teardown_umount "$BATS_TEST_TMPDIR/tmpfs"
+	[ "$(stat -f -c %T "$BATS_TEST_TMPDIR/tmpfs")" = tmpfs ]
+	export JOB_HOME="$BATS_TEST_TMPDIR/tmpfs/home"
+	run -0 job run --wait 'echo on tmpfs'
+	id=${output%% *}
+	[ "$(job logs "$id")" = "on tmpfs" ]
+	[ "$(db 'PRAGMA journal_mode')" = wal ]
+	assert_no_leftovers
+}
+
 # `--json` may come before or after the command's name (job(1)); errors
 # found while opening JOB_HOME and the store must be JSON either way.
 @test "--json after the command name: JOB_HOME and store errors are JSON too" {
