@@ -489,6 +489,24 @@ job_on_path() {
 	[ ! -e "$agents" ]
 }
 
+@test "skill files are 0644 whatever the umask; uninstall removes the job folder once empty" {
+	local f
+	for mask in 077 022 000; do
+		(umask "$mask" && job skills install --force >/dev/null)
+		for f in "$HOME/.claude/skills/job/SKILL.md" \
+		    "$HOME/.agents/skills/job/SKILL.md"; do
+			[ "$(stat -c %a "$f")" = 644 ] ||
+			    { echo "umask $mask: $(stat -c %a "$f") $f"; false; }
+		done
+	done
+	# A folder that holds something else stays, with that file.
+	echo mine >"$HOME/.agents/skills/job/notes.txt"
+	run -0 job skills uninstall
+	[ ! -e "$HOME/.claude/skills/job" ]
+	[ -d "$HOME/.claude/skills" ]
+	[ "$(ls -A "$HOME/.agents/skills/job")" = notes.txt ]
+}
+
 @test "job skills without an action, or an unknown one, is a usage error" {
 	run job skills
 	[ "$status" -eq 2 ]

@@ -88,3 +88,18 @@ load helper
 	run --separate-stderr -1 job retry --json nosuch
 	[ "$(jq -r .error.code <<<"$stderr")" = not_found ]
 }
+
+@test "retry copies the grace period, and stop of the retry honours it" {
+	orig=$(job run --grace 7s 'trap "" TERM; sleep 1000 & wait')
+	run -0 tjob 20 stop --force "$orig"
+	new=$(job retry "$orig")
+	[ "$(field "$new" .grace_s)" = 7 ]
+	wait_for marked_pids '^sleep 1000'
+	# Longer than the 5 s default: a retry that lost the grace would be
+	# killed sooner.
+	start=$(uptime_ms)
+	run -0 tjob 30 stop "$new"
+	elapsed=$(($(uptime_ms) - start))
+	((elapsed >= 7000)) || { echo "SIGKILL after ${elapsed}ms"; false; }
+	[ "$(field "$new" .signal)" = SIGKILL ]
+}

@@ -172,3 +172,15 @@ start_tree() {
 	[ "$(field "$id" .reason)" = exited ]
 	[ "$(field "$id" .timeout_s)" = 60 ]
 }
+
+@test "without --grace anywhere, stop waits the default 5 s before SIGKILL" {
+	id=$(job run 'trap "" TERM; sleep 1000 & wait')
+	wait_for marked_pids '^sleep 1000'
+	[ "$(field "$id" .grace_s)" = 5 ]
+	start=$(uptime_ms)
+	run -0 tjob 30 stop "$id"
+	elapsed=$(($(uptime_ms) - start))
+	((elapsed >= 5000)) || { echo "SIGKILL after ${elapsed}ms"; false; }
+	[[ $output == "$id - stopped exit=SIGKILL "* ]]
+	[ "$(marked_count '^sleep 1000')" = 0 ]
+}

@@ -107,3 +107,21 @@ load helper
 	run --separate-stderr -1 job retry --json "$id"
 	[ "$(jq -r .error.code <<<"$stderr")" = name_in_use ]
 }
+
+@test "--key takes up to 1024 bytes, counted in bytes, not characters" {
+	k1024=$(printf 'k%.0s' $(seq 1024))
+	run -0 job run --key "$k1024" 'exit 0'
+	id=$output
+	[ "$(field "$id" .key)" = "$k1024" ]
+	run -0 job run --key "$k1024" 'exit 0'
+	[ "$output" = "$id" ]
+	run --separate-stderr -2 job run --key "${k1024}k" 'exit 0'
+	[[ $stderr == *"1025 bytes"* ]]
+	# 512 two-byte characters are 1024 bytes; one more byte is too many.
+	e512=$(printf 'é%.0s' $(seq 512))
+	run -0 job run --key "$e512" 'exit 0'
+	[ "$(field "$output" .key)" = "$e512" ]
+	run --separate-stderr -2 job run --key "${e512}k" 'exit 0'
+	[[ $stderr == *"1025 bytes"* ]]
+	[ "$(job list --json | jq length)" = 2 ]
+}

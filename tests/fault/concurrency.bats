@@ -17,11 +17,12 @@ hold_write_lock() {
 	wait_for write_locked
 }
 
+# release_write_lock: the holder commits and exits 0 (a writer that was
+# waiting may take the lock at once).
 release_write_lock() {
 	printf 'COMMIT;\n.quit\n' >&7
 	exec 7>&-
 	wait "$SQLPID"
-	! write_locked
 }
 
 # write_locked: another process holds the store's write lock now.
@@ -286,5 +287,29 @@ write_locked() {
 	lock_held "$id"
 	run -0 tjob 20 stop "$id"
 	assert_record "$id" '.status == "stopped" and .signal == "SIGTERM"'
+	assert_no_leftovers
+}
+
+@test "an invalid JOB_BUSY_TIMEOUT is ignored: commands work, and a busy store gets the default wait" {
+	run -0 job run --wait 'exit 0'
+	n=1
+	for v in bogus -5s 5x 10 ''; do
+		JOB_BUSY_TIMEOUT=$v run -0 job list --json
+		[ "$(jq length <<<"$output")" -eq "$n" ]
+		JOB_BUSY_TIMEOUT=$v run -0 job run --wait 'exit 0'
+		n=$((n + 1))
+	done
+	hold_write_lock
+	JOB_BUSY_TIMEOUT=bogus tjob 30 run 'exit 0' >"$BATS_TEST_TMPDIR/id" \
+	    2>"$BATS_TEST_TMPDIR/run.err" &
+	rpid=$!
+	# Neither 0 nor an error: still waiting for the lock after 2 s.
+	run -1 wait_for -t 2 proc_gone "$rpid"
+	release_write_lock
+	rc=0
+	wait "$rpid" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$BATS_TEST_TMPDIR/run.err"; false; }
+	[[ $(<"$BATS_TEST_TMPDIR/id") =~ $ULID_RE ]]
+	[ "$(rows)" -eq 7 ]
 	assert_no_leftovers
 }

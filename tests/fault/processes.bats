@@ -328,3 +328,51 @@ spawner() {
 	kill -KILL -- "-$pid"
 	assert_no_leftovers
 }
+
+# stuck_in_d: one of this test's processes is in uninterruptible sleep.
+stuck_in_d() {
+	local p
+	for p in $(marked_pids); do
+		[[ $(proc_state "$p") == D ]] && stuck=$p && return 0
+	done
+	return 1
+}
+
+# A write to a frozen filesystem (fsfreeze) sleeps uninterruptibly until
+# it thaws: SIGKILL cannot end it.
+@test "a leftover that SIGKILL cannot end: the supervisor gives up 10 s after SIGKILL and says so" {
+	require_root "mount, fsfreeze"
+	local t
+	for t in mkfs.ext4 fsfreeze; do
+		command -v "$t" >/dev/null || skip "needs $t"
+	done
+	img="$BATS_TEST_TMPDIR/fs.img"
+	mnt="$BATS_TEST_TMPDIR/frozen"
+	truncate -s 16M "$img"
+	mkfs.ext4 -q -F "$img"
+	mkdir "$mnt"
+	mount -o loop "$img" "$mnt" || skip "cannot mount a loop device here"
+	on_teardown_umount "$mnt"
+	fsfreeze --freeze "$mnt"
+	on_teardown "[ ! -e is-frozen ] || fsfreeze --unfreeze '$mnt'"
+	touch "$BATS_TEST_TMPDIR/is-frozen"
+	start_job --grace 300ms "sh -c 'echo stuck >$mnt/f' &
+		until [ -e go ]; do sleep 0.02; done"
+	wait_for stuck_in_d
+	t0=$(uptime_ms)
+	touch go
+	run -0 tjob 40 wait "$id"
+	elapsed=$(($(uptime_ms) - t0))
+	((elapsed >= 10300)) || { echo "gave up after ${elapsed}ms"; false; }
+	log=$(log_of "$id")
+	grep -q '^\[job\] the main process exited; stopping 1 leftover process$' "$log"
+	grep -q '^\[job\] 1 process could not be killed$' "$log"
+	assert_record "$id" '.status == "completed" and .exit_code == 0 and .reason == "exited"'
+	no_supervisors
+	# Still there, as the log says, until the filesystem thaws.
+	proc_alive "$stuck"
+	fsfreeze --unfreeze "$mnt"
+	rm "$BATS_TEST_TMPDIR/is-frozen"
+	wait_for proc_gone "$stuck"
+	assert_no_leftovers
+}
