@@ -96,8 +96,9 @@ load helper
 @test "the same name may run in two projects" {
 	a=$(make_project a)
 	b=$(make_project b)
-	(cd "$a" && job run --name srv sleep 1000)
-	run -0 bash -c "cd '$b' && JOBTEST_MARK=$JOBTEST_MARK '$JOB_BIN' run --name srv sleep 1000"
+	ida=$(cd "$a" && job run --name srv sleep 1000)
+	idb=$(cd "$b" && job run --name srv sleep 1000)
+	[[ $ida =~ $ULID_RE && $idb =~ $ULID_RE ]]
 	[ "$(job list --all --json --status running | jq length)" = 2 ]
 }
 

@@ -69,10 +69,8 @@ load helper
 		job run --grace 30s 'sleep 1000' >"$BATS_TEST_TMPDIR/id"
 	)
 	id=$(cat "$BATS_TEST_TMPDIR/id")
-	t0=$(uptime_ms)
+	# SIGTERM ignored, only SIGKILL after the 30 s grace could end it.
 	run -0 tjob 25 stop "$id"
-	elapsed=$(($(uptime_ms) - t0))
-	((elapsed < 10000)) || { echo "stop took ${elapsed}ms: SIGTERM was ignored"; false; }
 	assert_record "$id" '.status == "stopped" and .signal == "SIGTERM"'
 	assert_no_leftovers
 }
@@ -133,7 +131,6 @@ load helper
 	run -0 tjob 25 stop --grace 300ms "$id"
 	elapsed=$(($(uptime_ms) - t0))
 	((elapsed >= 300)) || { echo "stop took ${elapsed}ms < grace"; false; }
-	((elapsed < 10000)) || { echo "stop took ${elapsed}ms"; false; }
 	[[ $output == "$id - stopped exit=SIGKILL "* ]] || { show; false; }
 	assert_record "$id" '.status == "stopped" and .reason == "stopped" and .signal == "SIGKILL"'
 	run -137 job wait "$id"
@@ -142,12 +139,11 @@ load helper
 }
 
 @test "--timeout with --grace 300ms: a command ignoring SIGTERM is SIGKILLed; failed, reason timeout, wait 124" {
-	t0=$(uptime_ms)
 	start_job --timeout 500ms --grace 300ms 'trap "" TERM; sleep 1000 & wait'
 	run -124 tjob 20 wait "$id"
-	elapsed=$(($(uptime_ms) - t0))
-	((elapsed >= 800)) || { echo "ended after ${elapsed}ms"; false; }
-	((elapsed < 10000)) || { echo "ended after ${elapsed}ms"; false; }
+	# It ran the timeout and this grace, not the default 5 s one.
+	ran=$(field "$id" '.duration_s * 1000 | round')
+	((ran >= 800 && ran < 5500)) || { echo "ran ${ran}ms"; false; }
 	assert_record "$id" '.status == "failed" and .reason == "timeout" and .signal == "SIGKILL"'
 	grep -q '^\[job\] timed out after 500 ms' "$(log_of "$id")"
 	no_marked '^sleep 1000'
