@@ -403,8 +403,12 @@ kill_marked() {
 	for ((i = 0; i < 200; i++)); do
 		pids=$(marked_pids)
 		[[ -z $pids ]] && return 0
+		# Some may end between the scan and the kill: the next scan
+		# tells whether any is left.
 		# shellcheck disable=SC2086
-		kill -KILL $pids 2>/dev/null
+		if ! kill -KILL $pids 2>/dev/null; then
+			:
+		fi
 		sleep 0.05
 	done
 	echo "teardown: cannot kill processes: $pids" >&2
