@@ -25,6 +25,7 @@
 #   job ARGS...               the binary, marked, bounded by
 #                             $JOBTEST_CALL_TIMEOUT (default 60 s)
 #   tjob SECS ARGS...         the same with a bound of SECS, for waits
+#                             (job_within SECS ARGS... is both)
 #   marked CMD...             runs CMD with this test's marker
 #   start_job ARGS...         `job run ARGS`; checks the id, sets $id
 #   run_to_end CMD            runs CMD as a job until it ends; sets $id
@@ -47,13 +48,13 @@
 #   assert_no_leftovers       bounded wait until none of them lives
 #   kill_marked               SIGKILLs every process of this test
 #   proc_gone PID, proc_alive PID         a zombie counts as gone
+#   proc_state PID            its state letter (R, S, D, Z...)
 #   children_of PID, only_child PARENT CHILD, children_zombies PID,
 #   no_zombie_children PID, fd_count PID, vmrss_kb PID
 #   blocked_on_lock PID       PID waits for an flock(2) now
 #   sleeping PID              PID sleeps in nanosleep now
 #   waiting ERE               a `job ERE...` of this test waits (blocked on a
 #                             lock or sleeping between polls) now
-#   has_open PID FILE         PID holds FILE open
 #   log_of ID, lock_of ID     the job's log and lock paths
 #   log_size_is ID N          the log holds N bytes now
 #   lock_held ID, lock_free ID            its supervisor holds the lock
@@ -492,15 +493,6 @@ waiting() {
 	for p in $(marked_pids "^[^ ]*/job $1"); do
 		blocked_on_lock "$p" || sleeping "$p" || continue
 		return 0
-	done
-	return 1
-}
-
-# has_open PID FILE: one of PID's descriptors is FILE.
-has_open() {
-	local fd
-	for fd in /proc/"$1"/fd/*; do
-		[[ $(readlink "$fd" 2>/dev/null) == "$2" ]] && return 0
 	done
 	return 1
 }
