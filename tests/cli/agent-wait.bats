@@ -110,6 +110,7 @@ bg_wait() {
 	[ "$(jq -c '[.matched, .line, .offset, .status]' <<<"$output")" = \
 	    '[false,null,null,"running"]' ]
 	bg_job until.json wait --json "$id" --until 'Listening on [0-9]+'
+	wait_for waiting "wait --json $id --until"
 	touch go
 	bg_wait
 	[ "$rc" = 0 ]
