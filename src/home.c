@@ -75,15 +75,27 @@ make_dir(const char *path, struct err *e)
 	return 0;
 }
 
-/* WAL needs shared memory that network filesystems do not provide. */
+/* WAL needs shared memory that network filesystems do not provide. Checked
+ * before anything is created: a JOB_HOME still to be made would be on its
+ * parent's filesystem. */
 static int
 check_local(const char *path, struct err *e)
 {
 #if defined(__linux__)
 	struct statfs fs;
+	char parent[PATH_MAX];
+	char *slash;
 
-	if (statfs(path, &fs) < 0)
-		return 0;
+	if (statfs(path, &fs) < 0) {
+		snprintf(parent, sizeof(parent), "%s", path);
+		if ((slash = strrchr(parent, '/')) == NULL)
+			return 0;
+		if (slash == parent)
+			slash++;	/* keep the root */
+		*slash = '\0';
+		if (statfs(parent, &fs) < 0)
+			return 0;
+	}
 	switch ((unsigned long)fs.f_type) {
 	case 0x6969UL:		/* NFS */
 	case 0x517BUL:		/* SMB */
@@ -105,14 +117,15 @@ home_open(char *buf, size_t len, struct err *e)
 {
 	char sub[PATH_MAX];
 
-	if (home_path(buf, len, e) < 0 || make_dir(buf, e) < 0)
+	if (home_path(buf, len, e) < 0 || check_local(buf, e) < 0 ||
+	    make_dir(buf, e) < 0)
 		return -1;
 	snprintf(sub, sizeof(sub), "%s/logs", buf);
 	if (make_dir(sub, e) < 0)
 		return -1;
 	if (access(buf, W_OK) < 0)
 		return err_sys(e, ERR_IO, errno, "'%s' is not writable", buf);
-	return check_local(buf, e);
+	return 0;
 }
 
 void

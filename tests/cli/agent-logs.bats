@@ -6,24 +6,6 @@
 
 load helper
 
-# The job's log file (see FILES in job(1)).
-log_of() {
-	echo "$JOB_HOME/logs/$1.log"
-}
-
-# log_size_is ID N: the job's log holds exactly N bytes now.
-log_size_is() {
-	[[ $(stat -c %s "$(log_of "$1")" 2>/dev/null) == "$2" ]]
-}
-
-# run_to_end CMD: runs CMD as a job, waits for it to end, sets $id.
-run_to_end() {
-	id=$(job run "$1")
-	[[ $id =~ $ULID_RE ]]
-	tjob 30 wait "$id" >/dev/null || true
-	[[ $(field "$id" .status) =~ ^(completed|failed)$ ]]
-}
-
 # The input is strictly valid UTF-8 (no overlongs, surrogates or code points
 # past U+10FFFF).
 valid_utf8() {
@@ -59,9 +41,9 @@ poll_all() {
 	shift 2
 	: >pages.jsonl
 	pages=0 live=0
-	start=$(now_ms)
+	start=$(uptime_ms)
 	while :; do
-		if (($(now_ms) - start > 60000)); then
+		if (($(uptime_ms) - start > 60000)); then
 			echo "poll_all: no eof after 60s and $pages polls" >&2
 			return 1
 		fi

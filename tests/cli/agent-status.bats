@@ -4,23 +4,6 @@
 
 load helper
 
-# A duration as job prints it: 0s, 412ms, 8.2s, 5s, 2m, 1m30s, 2h5m...
-DUR_RE='(0s|[1-9][0-9]{0,2}ms|[0-9]{1,2}\.[0-9]s|[0-9]+[dhms]|[0-9]+[dhm][0-9]+[hms])'
-
-# The job's log file (see FILES in job(1)).
-log_of() {
-	echo "$JOB_HOME/logs/$1.log"
-}
-
-log_size_is() {
-	[[ $(stat -c %s "$(log_of "$1")" 2>/dev/null) == "$2" ]]
-}
-
-# Milliseconds since the epoch of an RFC 3339 time with milliseconds.
-time_ms() {
-	date -u -d "$1" +%s%3N
-}
-
 # status_processes_are ID N: status --json lists exactly N live processes.
 status_processes_are() {
 	[[ $(job status --json "$1" | jq '.processes | length') == "$2" ]]
@@ -171,4 +154,38 @@ duration_above() {
 	run -0 job run --wait 'true'
 	[[ $output =~ ^([0-9A-Z]{26})\  ]]
 	[ "$(field "${BASH_REMATCH[1]}" .log_bytes)" = 0 ]
+}
+
+@test "status without a reference: version, home, store, schema, project and counts" {
+	run -0 job run --wait 'exit 0'
+	run -1 job run --wait 'exit 1'
+	run -0 job run 'while [ ! -e stop ]; do sleep 0.02; done'
+	other=$(make_project other)
+	(cd "$other" && job run --wait 'exit 0') >/dev/null
+	version=$(job --version)
+	[[ $version =~ ^job\ [0-9]+\.[0-9]+\.[0-9]+ ]]
+	schema=$(db 'PRAGMA user_version')
+	((schema >= 1))
+
+	run --separate-stderr -0 job status --json
+	[ "$(jq -c keys <<<"$output")" = \
+	    '["counts","home","project","project_counts","schema_version","store","version"]' ]
+	[ "$(jq -c '[.version, .home, .store, .schema_version, .project]' <<<"$output")" = \
+	    "[\"${version#job }\",\"$JOB_HOME\",\"$JOB_HOME/job.db\",$schema,\"$PROJ\"]" ]
+	[ "$(jq -c .project_counts <<<"$output")" = \
+	    '{"pending":0,"running":1,"completed":1,"failed":1,"stopped":0,"interrupted":0}' ]
+	[ "$(jq -c .counts <<<"$output")" = \
+	    '{"pending":0,"running":1,"completed":2,"failed":1,"stopped":0,"interrupted":0}' ]
+
+	run --separate-stderr -0 job status
+	[ "${lines[0]}" = "$version" ]
+	[[ $output =~ (^|$'\n')home\ +$JOB_HOME($'\n'|$) ]]
+	[[ $output =~ (^|$'\n')schema\ +$schema($'\n'|$) ]]
+	[[ $output =~ (^|$'\n')project\ +$PROJ($'\n'|$) ]]
+	[[ $output =~ (^|$'\n')STATUS\ +PROJECT\ +ALL($'\n'|$) ]]
+	[[ $output =~ (^|$'\n')running\ +1\ +1($'\n'|$) ]]
+	[[ $output =~ (^|$'\n')completed\ +1\ +2($'\n'|$) ]]
+	[[ $output =~ (^|$'\n')failed\ +1\ +1($'\n'|$) ]]
+	[[ $output =~ (^|$'\n')stopped\ +0\ +0($'\n'|$) ]]
+	touch stop
 }

@@ -4,24 +4,6 @@
 
 load helper
 
-# A duration as job prints it: 0s, 412ms, 8.2s, 5s, 2m, 1m30s, 2h5m...
-DUR_RE='(0s|[1-9][0-9]{0,2}ms|[0-9]{1,2}\.[0-9]s|[0-9]+[dhms]|[0-9]+[dhm][0-9]+[hms])'
-
-# The job's log file (see FILES in job(1)).
-log_of() {
-	echo "$JOB_HOME/logs/$1.log"
-}
-
-# log_size_is ID N: the job's log holds exactly N bytes now.
-log_size_is() {
-	[[ $(stat -c %s "$(log_of "$1")" 2>/dev/null) == "$2" ]]
-}
-
-# Milliseconds since the epoch of an RFC 3339 time with milliseconds.
-time_ms() {
-	date -u -d "$1" +%s%3N
-}
-
 # fmt_dur MS: how job prints a duration under a minute.
 fmt_dur() {
 	local ms=$1
@@ -44,36 +26,34 @@ run_ms() {
 	    $(time_ms "$(jq -r .started_at <<<"$rec")")))
 }
 
-# A TCP port nothing listens on now, on 127.0.0.1.
-free_port() {
-	local p i
-	if command -v python3 >/dev/null 2>&1; then
-		python3 -c 'import socket
+# port_server: writes server.py, a TCP server on 127.0.0.1 for the port
+# tests, and sets $SERVER to its path. `python3 $SERVER GATE` binds a port
+# the kernel picks, so no other program can have it, and writes it to the
+# file "port"; connections are refused until it listens, once the file GATE
+# exists; then it accepts until killed. No free port is ever guessed.
+port_server() {
+	[[ -n $PYTHON ]] || skip "needs python3 for a TCP server"
+	SERVER="$BATS_TEST_TMPDIR/server.py"
+	cat >"$SERVER" <<'EOF'
+import os, socket, sys, time
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-		return
-	fi
-	for ((i = 0; i < 100; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-	return 1
+with open("port.tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+os.rename("port.tmp", "port")
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.02)
+s.listen(16)
+while True:
+    s.accept()[0].close()
+EOF
 }
 
-# listener PORT: a shell command that listens on 127.0.0.1:PORT and stays.
-listener() {
-	if command -v python3 >/dev/null 2>&1; then
-		echo "exec python3 -m http.server $1 --bind 127.0.0.1"
-	elif command -v nc >/dev/null 2>&1; then
-		echo "while :; do nc -l 127.0.0.1 $1 || nc -l -p $1 -s 127.0.0.1; done"
-	else
-		return 1
-	fi
+# server_port: the port the server reported (bounded wait).
+server_port() {
+	wait_for file_exists port
+	port=$(<port)
+	[[ $port =~ ^[0-9]+$ ]]
 }
 
 # bg_job OUT ARGS...: `job ARGS` in the background, output to OUT; sets
@@ -94,9 +74,9 @@ bg_wait() {
 	id=$output
 	wait_for log_size_is "$id" 8
 	# Not there yet: the wait gives up at its deadline.
-	start=$(now_ms)
+	start=$(uptime_ms)
 	run -75 job wait srv --until 'ready on :[0-9]+' --timeout 300ms
-	(($(now_ms) - start >= 300))
+	(($(uptime_ms) - start >= 300))
 	[[ $output =~ ^$id\ srv\ running\ exit=-\ $DUR_RE$ ]]
 	bg_job until.out wait srv --until 'ready on :[0-9]+'
 	touch go
@@ -130,6 +110,7 @@ bg_wait() {
 	[ "$(jq -c '[.matched, .line, .offset, .status]' <<<"$output")" = \
 	    '[false,null,null,"running"]' ]
 	bg_job until.json wait --json "$id" --until 'Listening on [0-9]+'
+	wait_for waiting "wait --json $id --until"
 	touch go
 	bg_wait
 	[ "$rc" = 0 ]
@@ -137,11 +118,17 @@ bg_wait() {
 	    "[\"$id\",true,\"Listening on 8080\",0,\"running\",null]" ]
 }
 
-@test "wait --until started at once catches a line written in two parts 300ms apart" {
-	run -0 job run 'echo start; printf Listen; sleep 0.3; printf "ing on 8080\n"; while [ ! -e stop ]; do sleep 0.02; done'
+@test "wait --until catches a line whose second part is written while it waits" {
+	run -0 job run 'echo start; printf Listen; while [ ! -e go ]; do sleep 0.02; done; printf "ing on 8080\n"; while [ ! -e stop ]; do sleep 0.02; done'
 	id=$output
-	run -0 job wait "$id" --until 'Listening on 8080' --timeout 30s
-	[ "$output" = 'Listening on 8080' ]
+	wait_for log_size_is "$id" 12
+	bg_job until.out wait "$id" --until 'Listening on 8080'
+	# The waiter has read the first part and sleeps before the next look.
+	wait_for waiting "wait $id --until"
+	touch go
+	bg_wait
+	[ "$rc" = 0 ]
+	[ "$(<until.out)" = 'Listening on 8080' ]
 	run -0 job wait --json "$id" --until 'Listening on 8080' --timeout 30s
 	[ "$(jq -c '[.line, .offset]' <<<"$output")" = '["Listening on 8080",6]' ]
 }
@@ -190,9 +177,9 @@ bg_wait() {
 @test "wait --until --timeout on a running job exits 75 and leaves it running" {
 	run -0 job run 'echo nothing here; while [ ! -e stop ]; do sleep 0.02; done'
 	id=$output
-	start=$(now_ms)
+	start=$(uptime_ms)
 	run -75 job wait --json "$id" --until 'never printed' --timeout 300ms
-	(($(now_ms) - start >= 300))
+	(($(uptime_ms) - start >= 300))
 	[ "$(jq -c '[.id, .matched, .line, .offset, .status, .exit_code]' <<<"$output")" = \
 	    "[\"$id\",false,null,null,\"running\",null]" ]
 	run -75 job wait "$id" -u 'never printed' -t 300ms
@@ -215,11 +202,11 @@ bg_wait() {
 }
 
 @test "wait --port returns 0 once the port accepts connections" {
-	port=$(free_port)
-	cmd=$(listener "$port") || skip "needs python3 or nc for a listener"
-	run -0 job run --name web "while [ ! -e go ]; do sleep 0.02; done; $cmd"
+	port_server
+	run -0 job run --name web "exec $PYTHON $SERVER go"
 	id=$output
-	# Nothing listens yet.
+	server_port
+	# The port is held, but nothing listens yet.
 	run -75 job wait --json web --port "$port" --timeout 300ms
 	[ "$(jq -c '[.id, .ready, .host, .port, .status, .exit_code]' <<<"$output")" = \
 	    "[\"$id\",false,\"localhost\",$port,\"running\",null]" ]
@@ -237,23 +224,31 @@ bg_wait() {
 	[ "$(field "$id" .status)" = running ]
 }
 
-@test "wait --port started before a delayed listener returns once it listens" {
-	port=$(free_port)
-	cmd=$(listener "$port") || skip "needs python3 or nc for a listener"
-	run -0 job run "sleep 0.5; $cmd"
+@test "wait --port started before the listener returns once it listens" {
+	port_server
+	run -0 job run "exec $PYTHON $SERVER go"
 	id=$output
-	run -0 job wait "$id" --port "$port" --timeout 30s
-	[ "$output" = "127.0.0.1:$port is accepting connections" ]
+	server_port
+	bg_job port.out wait "$id" --port "$port" --timeout 30s
+	# The waiter has found the port closed and sleeps before the next try.
+	wait_for waiting "wait $id --port"
+	touch go
+	bg_wait
+	[ "$rc" = 0 ]
+	[ "$(<port.out)" = "127.0.0.1:$port is accepting connections" ]
 	[ "$(field "$id" .status)" = running ]
 }
 
 @test "wait --port: the job ending first is never 0; --timeout gives 75" {
-	port=$(free_port)
+	port_server
+	# A port held (bound, never listening) for the whole test.
+	marked "$PYTHON" "$SERVER" never &
+	server_port
 	run -0 job run --name fails 'while [ ! -e go ]; do sleep 0.02; done; exit 4'
 	id=$output
-	start=$(now_ms)
+	start=$(uptime_ms)
 	run -75 job wait fails --port "$port" --timeout 300ms
-	(($(now_ms) - start >= 300))
+	(($(uptime_ms) - start >= 300))
 	[[ $output =~ ^$id\ fails\ running\ exit=-\ $DUR_RE$ ]]
 	bg_job port.json wait --json fails --port "$port"
 	touch go

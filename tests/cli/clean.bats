@@ -3,44 +3,56 @@
 
 load helper
 
-# ended_before ID MS: the job ended more than MS milliseconds ago.
-ended_before() {
-	local at
-	at=$(field "$1" .finished_at)
-	[[ $at =~ $TIME_RE ]] || return 1
-	(($(now_ms) - $(date -d "$at" +%s%3N) > $2))
+# age ID MS: moves the job's times MS milliseconds into the past, as if it
+# had been created, started and ended that long ago (no test waits for
+# the clock).
+age() {
+	db "UPDATE jobs SET created_at = created_at - $2,
+	    started_at = started_at - $2, finished_at = finished_at - $2
+	    WHERE id = '$1'"
 }
 
-log_of() {
-	echo "$JOB_HOME/logs/$1.log"
-}
-
-@test "clean --older-than removes only ended jobs older than that" {
+@test "clean --older-than removes only ended jobs that ended longer ago than that" {
 	old=$(job run --wait 'echo old' | cut -d' ' -f1)
+	long=$(job run --wait 'echo ran long' | cut -d' ' -f1)
 	live=$(job run 'echo live; sleep 1000')
-	[[ $old =~ $ULID_RE && $live =~ $ULID_RE ]]
-	wait_for ended_before "$old" 1500
 	young=$(job run --wait 'echo young' | cut -d' ' -f1)
-	[[ $young =~ $ULID_RE ]]
+	[[ $old =~ $ULID_RE && $long =~ $ULID_RE ]]
+	[[ $live =~ $ULID_RE && $young =~ $ULID_RE ]]
+	# Ended 2 hours ago; and one started 3 hours ago that ended now.
+	age "$old" 7200000
+	db "UPDATE jobs SET created_at = created_at - 10800000,
+	    started_at = started_at - 10800000 WHERE id = '$long'"
 
-	run -0 job clean --json --older-than 1s
-	[ "$(jq -c . <<<"$output" | jq -c '[.count, .removed]')" = "[1,[\"$old\"]]" ]
+	run -0 job clean --json --older-than 1h
+	[ "$(jq -c '[.count, .removed]' <<<"$output")" = "[1,[\"$old\"]]" ]
 	[ ! -e "$(log_of "$old")" ]
+	[ -e "$(log_of "$long")" ]
 	[ -e "$(log_of "$young")" ]
 	[ -e "$(log_of "$live")" ]
 	run -0 job list --all --json
 	[ "$(jq -r '[.[].id] | sort | join(" ")' <<<"$output")" = \
-	    "$(printf '%s\n' "$live" "$young" | sort | tr '\n' ' ' | sed 's/ $//')" ]
+	    "$(printf '%s\n' "$live" "$long" "$young" | sort | tr '\n' ' ' | sed 's/ $//')" ]
 	run --separate-stderr -1 job status "$old"
 	[ "$(field "$live" .status)" = running ]
 }
 
-@test "clean with the default age (7d) leaves recent jobs" {
-	id=$(job run --wait 'exit 0' | cut -d' ' -f1)
+@test "clean with the default age (7d) removes only jobs that ended more than 7 days ago" {
+	week=$((7 * 86400000))
+	recent=$(job run --wait 'exit 0' | cut -d' ' -f1)
+	six=$(job run --wait 'exit 0' | cut -d' ' -f1)
+	eight=$(job run --wait 'exit 0' | cut -d' ' -f1)
+	age "$six" $((week - 3600000))
+	age "$eight" $((week + 3600000))
+	run -0 job clean
+	[ "${lines[0]}" = "removed $eight completed" ]
+	[ "${lines[-1]}" = "1 job removed" ]
+	[ "$(job list --json | jq -r '[.[].id] | sort | join(" ")')" = \
+	    "$(printf '%s\n' "$recent" "$six" | sort | tr '\n' ' ' | sed 's/ $//')" ]
+	[ -e "$(log_of "$recent")" ]
+	[ ! -e "$(log_of "$eight")" ]
 	run -0 job clean
 	[ "$output" = "0 jobs removed" ]
-	[ "$(job list --json | jq length)" = 1 ]
-	[ -e "$(log_of "$id")" ]
 }
 
 @test "clean --all removes every ended job of this project, never a running one" {
@@ -52,7 +64,7 @@ log_of() {
 	ok=$(job run 'exit 0')
 	bad=$(job run 'exit 1')
 	killed=$(job run 'kill -KILL $$')
-	job wait "$ok" "$bad" "$killed" >/dev/null || true
+	run -1 tjob 20 wait "$ok" "$bad" "$killed"
 	live=$(job run 'echo still here; sleep 1000')
 	wait_for eval '[ "$(job logs "$live")" = "still here" ]'
 
@@ -98,7 +110,7 @@ log_of() {
 @test "clean --status removes only ended jobs with that status" {
 	ok=$(job run 'exit 0')
 	bad=$(job run 'exit 1')
-	job wait "$ok" "$bad" >/dev/null || true
+	run -1 tjob 20 wait "$ok" "$bad"
 	run -0 job clean --all --status failed
 	[ "${lines[0]}" = "removed $bad failed" ]
 	[ "${lines[-1]}" = "1 job removed" ]

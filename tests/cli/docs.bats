@@ -3,45 +3,18 @@
 # (skills/job/SKILL.md) and the built-in help must agree with the binary;
 # `job skills` and `job completions` must do what they say.
 #
-# Every test has its own JOB_HOME and HOME under $BATS_TEST_TMPDIR. The only
-# jobs started here end at once (`true`), and teardown stops any job left.
+# The shared library (tests/lib) gives every test its own JOB_HOME and HOME;
+# the only jobs started here end at once (`true`).
 
-JOB_BIN=${JOB_BIN:-$BATS_TEST_DIRNAME/../../build/job}
+load helper
+
 ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 MAN=${DOCS_MAN:-$ROOT/job.1}
 SKILL=${DOCS_SKILL:-$ROOT/skills/job/SKILL.md}
 
-setup() {
-	# Tests cd around: the binary's path must not depend on the folder.
-	case $JOB_BIN in
-	/*) ;;
-	*) JOB_BIN=$(cd "$(dirname "$JOB_BIN")" && pwd)/$(basename "$JOB_BIN") ;;
-	esac
-	[[ -x $JOB_BIN ]] || {
-		echo "JOB_BIN '$JOB_BIN' is not an executable: build first" >&2
-		return 1
-	}
-	export JOB_HOME=$BATS_TEST_TMPDIR/jobhome
-	export HOME=$BATS_TEST_TMPDIR/home
-	unset JOB_FORMAT NO_COLOR JOB_BUSY_TIMEOUT
-	mkdir -p "$HOME" "$BATS_TEST_TMPDIR/work"
-	cd "$BATS_TEST_TMPDIR/work" || return 1
-}
-
-teardown() {
-	local id
-	[[ -d $JOB_HOME ]] || return 0
-	for id in $(timeout 20 "$JOB_BIN" list --all --status running \
-	    --status pending --json 2>/dev/null |
-	    grep -oE '"id":"[0-9A-Z]{26}"' | cut -d'"' -f4); do
-		timeout -k 2 20 "$JOB_BIN" stop --force "$id" >/dev/null 2>&1 ||
-		    true
-	done
-}
-
 # The commands `job help` lists, one a line.
 commands() {
-	"$JOB_BIN" help | awk '/^Commands:/ { on = 1; next }
+	job help | awk '/^Commands:/ { on = 1; next }
 	    on && /^  [a-z]/ { print $1 }'
 }
 
@@ -136,16 +109,17 @@ skill_mentions() {
 complete_bash() {
 	local script=$1
 	shift
-	PATH="$BATS_TEST_TMPDIR/bin:$PATH" bash -c '
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" marked timeout -k 5 20 bash -c '
 		source "$1" || exit 1
 		shift
 		COMP_WORDS=("$@")
 		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 		COMP_LINE="$*"
 		COMP_POINT=${#COMP_LINE}
-		# Its status means nothing (compgen fails when nothing matches).
+		# Its status means nothing (compgen fails when nothing matches):
+		# what it offers is checked.
 		_job job "${COMP_WORDS[COMP_CWORD]}" \
-		    "${COMP_WORDS[COMP_CWORD - 1]}" || true
+		    "${COMP_WORDS[COMP_CWORD - 1]}"
 		((${#COMPREPLY[@]} == 0)) || printf "%s\n" "${COMPREPLY[@]}"
 	' complete_bash "$script" "$@"
 }
@@ -166,7 +140,7 @@ job_on_path() {
 	    completions help; do
 		grep -qx "$expected" <<<"$output" || {
 			echo "'job help' does not list '$expected':"
-			"$JOB_BIN" help
+			job help
 			return 1
 		}
 	done
@@ -175,15 +149,15 @@ job_on_path() {
 @test "job help CMD, job CMD -h and job CMD --help print the same usage and exit 0" {
 	local cmd failed=0 rc
 	for cmd in $(commands); do
-		"$JOB_BIN" help "$cmd" >"$BATS_TEST_TMPDIR/help" 2>&1 || {
+		job help "$cmd" >"$BATS_TEST_TMPDIR/help" 2>&1 || {
 			echo "job help $cmd exited $?"
 			failed=1
 		}
 		rc=0
-		"$JOB_BIN" "$cmd" -h >"$BATS_TEST_TMPDIR/h" 2>&1 || rc=$?
+		job "$cmd" -h >"$BATS_TEST_TMPDIR/h" 2>&1 || rc=$?
 		[ "$rc" -eq 0 ] || { echo "job $cmd -h exited $rc"; failed=1; }
 		rc=0
-		"$JOB_BIN" "$cmd" --help >"$BATS_TEST_TMPDIR/hh" 2>&1 || rc=$?
+		job "$cmd" --help >"$BATS_TEST_TMPDIR/hh" 2>&1 || rc=$?
 		[ "$rc" -eq 0 ] || { echo "job $cmd --help exited $rc"; failed=1; }
 		diff -u "$BATS_TEST_TMPDIR/help" "$BATS_TEST_TMPDIR/h" || {
 			echo "job help $cmd and job $cmd -h differ"
@@ -203,7 +177,7 @@ job_on_path() {
 }
 
 @test "job help of an unknown command is a usage error" {
-	run "$JOB_BIN" help no-such-command
+	run job help no-such-command
 	[ "$status" -eq 2 ]
 	[[ $output == *"unknown command"* ]]
 }
@@ -243,7 +217,7 @@ job_on_path() {
 @test "each command's usage line appears verbatim in job.1" {
 	local cmd usage failed=0
 	for cmd in $(commands); do
-		usage=$("$JOB_BIN" help "$cmd" | head -n 1)
+		usage=$(job help "$cmd" | head -n 1)
 		usage=${usage#usage: }
 		man_text | grep -qxF -- "$usage" || {
 			echo "job.1 lacks the line '$usage' (as 'job help $cmd' prints it)"
@@ -261,7 +235,7 @@ job_on_path() {
 	local cmd flag failed=0 section
 	for cmd in $(commands); do
 		section=$(man_section "$cmd")
-		for flag in $("$JOB_BIN" help "$cmd" | long_flags); do
+		for flag in $(job help "$cmd" | long_flags); do
 			man_text | has_flag "$flag" || {
 				echo "job.1 never mentions $flag (job $cmd)"
 				failed=1
@@ -280,7 +254,7 @@ job_on_path() {
 	local text word failed=0 statuses
 	text=$(man_text)
 	# The statuses, as the binary names them in its own error message.
-	run "$JOB_BIN" list --status no-such-status
+	run job list --status no-such-status
 	[ "$status" -eq 2 ]
 	statuses=$(grep -oE '(pending|running|completed|failed|stopped|interrupted)' \
 	    <<<"$output" | sort -u)
@@ -331,13 +305,14 @@ job_on_path() {
 
 @test "every field of the JSON the binary prints is documented in job.1" {
 	local id json field failed=0 doc
-	id=$(timeout 20 "$JOB_BIN" run --name docs-json -- 'echo one; echo two')
+	id=$(job run --name docs-json -- 'echo one; echo two')
 	[[ $id =~ ^[0-9A-Z]{26}$ ]]
-	timeout 20 "$JOB_BIN" wait "$id" >/dev/null
-	json=$(timeout 20 "$JOB_BIN" run --json -- true)
-	json+=$(timeout 20 "$JOB_BIN" status --json "$id")
-	json+=$(timeout 20 "$JOB_BIN" logs --json --tail 1 "$id")
-	json+=$(timeout 20 "$JOB_BIN" --json status no-such-job 2>&1 >/dev/null || true)
+	job wait "$id" >/dev/null
+	json=$(job run --json -- true)
+	json+=$(job status --json "$id")
+	json+=$(job logs --json --tail 1 "$id")
+	run --separate-stderr -1 job --json status no-such-job
+	json+=$stderr
 	grep -q '"processes"' <<<"$json"
 	grep -q '"next_offset"' <<<"$json"
 	grep -q '"error"' <<<"$json"
@@ -399,7 +374,7 @@ job_on_path() {
 	local sub flag failed=0 n=0 usage
 	while read -r sub flag; do
 		n=$((n + 1))
-		usage=$("$JOB_BIN" "$sub" -h 2>&1) || {
+		usage=$(job "$sub" -h 2>&1) || {
 			echo "SKILL.md mentions 'job $sub', which is not a command"
 			failed=1
 			continue
@@ -419,36 +394,36 @@ job_on_path() {
 }
 
 @test "job skills show prints exactly skills/job/SKILL.md" {
-	"$JOB_BIN" skills show >"$BATS_TEST_TMPDIR/shown"
+	job skills show >"$BATS_TEST_TMPDIR/shown"
 	diff -u "$SKILL" "$BATS_TEST_TMPDIR/shown"
 }
 
 # ---------------------------------------------------------------- skills
 
 @test "job skills install writes both skill files; again, it changes nothing" {
-	run "$JOB_BIN" skills install
+	run job skills install
 	[ "$status" -eq 0 ]
 	cmp "$SKILL" "$HOME/.claude/skills/job/SKILL.md"
 	cmp "$SKILL" "$HOME/.agents/skills/job/SKILL.md"
 	[ "$(grep -c written <<<"$output")" -eq 2 ]
-	run "$JOB_BIN" skills install
+	run job skills install
 	[ "$status" -eq 0 ]
 	[ "$(grep -c unchanged <<<"$output")" -eq 2 ]
-	! grep -qE 'written|updated' <<<"$output"
+	[[ ! $output =~ written|updated ]]
 	cmp "$SKILL" "$HOME/.claude/skills/job/SKILL.md"
 	cmp "$SKILL" "$HOME/.agents/skills/job/SKILL.md"
 }
 
 @test "job skills install keeps a changed file and exits 1; --force overwrites it" {
 	local changed=$HOME/.claude/skills/job/SKILL.md
-	"$JOB_BIN" skills install >/dev/null
+	job skills install >/dev/null
 	echo "my own note" >>"$changed"
-	run "$JOB_BIN" skills install
+	run job skills install
 	[ "$status" -eq 1 ]
 	[[ $output == *kept* ]]
 	[ "$(tail -n 1 "$changed")" = "my own note" ]
 	cmp "$SKILL" "$HOME/.agents/skills/job/SKILL.md"
-	run "$JOB_BIN" skills install --force
+	run job skills install --force
 	[ "$status" -eq 0 ]
 	[[ $output == *updated* ]]
 	cmp "$SKILL" "$changed"
@@ -464,14 +439,14 @@ job_on_path() {
 		mkdir "$proj/.git"
 	fi
 	cd "$proj/src/deep"
-	run "$JOB_BIN" skills install --project
+	run job skills install --project
 	[ "$status" -eq 0 ]
 	cmp "$SKILL" "$proj/.claude/skills/job/SKILL.md"
 	cmp "$SKILL" "$proj/.agents/skills/job/SKILL.md"
 	[ ! -e "$HOME/.claude" ]
 	[ ! -e "$HOME/.agents" ]
 	[ ! -e "$proj/src/deep/.claude" ]
-	run "$JOB_BIN" skills uninstall --project
+	run job skills uninstall --project
 	[ "$status" -eq 0 ]
 	[ ! -e "$proj/.claude/skills/job/SKILL.md" ]
 	[ ! -e "$proj/.agents/skills/job/SKILL.md" ]
@@ -479,13 +454,13 @@ job_on_path() {
 
 @test "job skills install --dir DIR writes DIR/SKILL.md only" {
 	local dir=$BATS_TEST_TMPDIR/somewhere/skills
-	run "$JOB_BIN" skills install --dir "$dir"
+	run job skills install --dir "$dir"
 	[ "$status" -eq 0 ]
 	cmp "$SKILL" "$dir/SKILL.md"
 	[ "$(ls -A "$dir")" = SKILL.md ]
 	[ ! -e "$HOME/.claude" ]
 	[ ! -e "$HOME/.agents" ]
-	run "$JOB_BIN" skills uninstall --dir "$dir"
+	run job skills uninstall --dir "$dir"
 	[ "$status" -eq 0 ]
 	[ ! -e "$dir/SKILL.md" ]
 }
@@ -493,38 +468,56 @@ job_on_path() {
 @test "job skills uninstall removes what install wrote, and refuses a changed file without --force" {
 	local claude=$HOME/.claude/skills/job/SKILL.md
 	local agents=$HOME/.agents/skills/job/SKILL.md
-	"$JOB_BIN" skills install >/dev/null
-	run "$JOB_BIN" skills uninstall
+	job skills install >/dev/null
+	run job skills uninstall
 	[ "$status" -eq 0 ]
 	[ ! -e "$claude" ]
 	[ ! -e "$agents" ]
 	# Nothing left to remove: still a success.
-	run "$JOB_BIN" skills uninstall
+	run job skills uninstall
 	[ "$status" -eq 0 ]
-	"$JOB_BIN" skills install >/dev/null
+	job skills install >/dev/null
 	echo "my own note" >>"$agents"
-	run "$JOB_BIN" skills uninstall
+	run job skills uninstall
 	[ "$status" -eq 1 ]
 	[[ $output == *kept* ]]
 	[ -f "$agents" ]
 	[ "$(tail -n 1 "$agents")" = "my own note" ]
-	run "$JOB_BIN" skills uninstall --force
+	run job skills uninstall --force
 	[ "$status" -eq 0 ]
 	[ ! -e "$claude" ]
 	[ ! -e "$agents" ]
 }
 
+@test "skill files are 0644 whatever the umask; uninstall removes the job folder once empty" {
+	local f
+	for mask in 077 022 000; do
+		(umask "$mask" && job skills install --force >/dev/null)
+		for f in "$HOME/.claude/skills/job/SKILL.md" \
+		    "$HOME/.agents/skills/job/SKILL.md"; do
+			[ "$(stat -c %a "$f")" = 644 ] ||
+			    { echo "umask $mask: $(stat -c %a "$f") $f"; false; }
+		done
+	done
+	# A folder that holds something else stays, with that file.
+	echo mine >"$HOME/.agents/skills/job/notes.txt"
+	run -0 job skills uninstall
+	[ ! -e "$HOME/.claude/skills/job" ]
+	[ -d "$HOME/.claude/skills" ]
+	[ "$(ls -A "$HOME/.agents/skills/job")" = notes.txt ]
+}
+
 @test "job skills without an action, or an unknown one, is a usage error" {
-	run "$JOB_BIN" skills
+	run job skills
 	[ "$status" -eq 2 ]
-	run "$JOB_BIN" skills no-such-action
+	run job skills no-such-action
 	[ "$status" -eq 2 ]
 }
 
 # ---------------------------------------------------------------- completions
 
 @test "job completions bash is valid bash and completes job" {
-	run "$JOB_BIN" completions bash
+	run job completions bash
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/c.bash"
 	bash -n "$BATS_TEST_TMPDIR/c.bash"
@@ -536,7 +529,7 @@ job_on_path() {
 
 @test "bash: completing after 'job ' offers every command" {
 	job_on_path
-	"$JOB_BIN" completions bash >"$BATS_TEST_TMPDIR/c.bash"
+	job completions bash >"$BATS_TEST_TMPDIR/c.bash"
 	run complete_bash "$BATS_TEST_TMPDIR/c.bash" job ""
 	[ "$status" -eq 0 ]
 	local cmd failed=0
@@ -554,11 +547,11 @@ job_on_path() {
 
 @test "bash: completing 'job CMD --' offers every long flag of CMD's usage" {
 	job_on_path
-	"$JOB_BIN" completions bash >"$BATS_TEST_TMPDIR/c.bash"
+	job completions bash >"$BATS_TEST_TMPDIR/c.bash"
 	local cmd flag failed=0 offered
 	for cmd in $(commands); do
 		offered=$(complete_bash "$BATS_TEST_TMPDIR/c.bash" job "$cmd" --)
-		for flag in $("$JOB_BIN" help "$cmd" | long_flags); do
+		for flag in $(job help "$cmd" | long_flags); do
 			grep -qx -- "$flag" <<<"$offered" || {
 				echo "'job $cmd --<TAB>' does not offer $flag"
 				failed=1
@@ -571,9 +564,9 @@ job_on_path() {
 @test "bash: completing 'job logs ' offers the names and ids of the project's jobs" {
 	job_on_path
 	local id
-	id=$(timeout 20 "$JOB_BIN" run --name docs-web -- true)
+	id=$(job run --name docs-web -- true)
 	[[ $id =~ ^[0-9A-Z]{26}$ ]]
-	"$JOB_BIN" completions bash >"$BATS_TEST_TMPDIR/c.bash"
+	job completions bash >"$BATS_TEST_TMPDIR/c.bash"
 	run complete_bash "$BATS_TEST_TMPDIR/c.bash" job logs ""
 	[ "$status" -eq 0 ]
 	grep -qx docs-web <<<"$output"
@@ -588,12 +581,12 @@ job_on_path() {
 	cd "$BATS_TEST_TMPDIR/other"
 	run complete_bash "$BATS_TEST_TMPDIR/c.bash" job logs ""
 	[ "$status" -eq 0 ]
-	! grep -qx docs-web <<<"$output"
+	run -1 grep -qx docs-web <<<"$output"
 }
 
 @test "job completions zsh and fish print scripts for every command" {
 	local cmd failed=0
-	run "$JOB_BIN" completions zsh
+	run job completions zsh
 	[ "$status" -eq 0 ]
 	[ -n "$output" ]
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/c.zsh"
@@ -606,7 +599,7 @@ job_on_path() {
 			failed=1
 		}
 	done
-	run "$JOB_BIN" completions fish
+	run job completions fish
 	[ "$status" -eq 0 ]
 	[ -n "$output" ]
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/c.fish"
@@ -624,9 +617,9 @@ job_on_path() {
 }
 
 @test "job completions of an unknown shell, or of none, is a usage error" {
-	run "$JOB_BIN" completions no-such-shell
+	run job completions no-such-shell
 	[ "$status" -eq 2 ]
 	[[ $output == *no-such-shell* ]]
-	run "$JOB_BIN" completions
+	run job completions
 	[ "$status" -eq 2 ]
 }

@@ -65,7 +65,7 @@ ids_of() {
 @test "list --status filters, repeatable" {
 	ok=$(job run 'exit 0')
 	bad=$(job run 'exit 1')
-	job wait "$ok" "$bad" >/dev/null || true
+	run -1 tjob 20 wait "$ok" "$bad"
 	live=$(job run sleep 1000)
 	run -0 job list --json --status failed
 	[ "$(ids_of <<<"$output")" = "$bad" ]
@@ -107,7 +107,7 @@ ids_of() {
 @test "list prints a table: a header and one row per job, newest first" {
 	a=$(job run --name first 'exit 0')
 	b=$(job run --name second 'exit 3')
-	job wait "$a" "$b" >/dev/null || true
+	run -3 tjob 20 wait "$a" "$b"
 	run -0 job list
 	[ "${#lines[@]}" = 3 ]
 	[[ ${lines[0]} =~ ^ID\ +NAME\ +STATUS\ +EXIT ]]
@@ -122,4 +122,81 @@ ids_of() {
 	[ "$(jq -r '.[0].status' <<<"$output")" = running ]
 	[ "$(jq -r '.[0].exit_code' <<<"$output")" = null ]
 	[ "$(jq -r '.[0].finished_at' <<<"$output")" = null ]
+}
+
+# tty_list COLUMNS [ENV=VALUE...]: `job list` run on a terminal (a pty from
+# script(1)) COLUMNS wide, with carriage returns dropped.
+tty_list() {
+	local cols=$1
+	shift
+	command -v script >/dev/null || skip "needs script(1) for a terminal"
+	marked env "$@" script -qec "stty cols $cols rows 50;
+	    timeout -k 5 20 '$JOB_BIN' list" /dev/null | tr -d '\r'
+}
+
+# ended_as CMD...: runs CMD as a job to its end; prints its id.
+ended_as() {
+	local rc=0 out
+	out=$(tjob 20 run --wait "$@") || rc=$?
+	((rc != 254)) || return 1
+	echo "${out%% *}"
+}
+
+@test "list colours statuses on a terminal only, and never with NO_COLOR" {
+	ok=$(ended_as 'exit 0')
+	bad=$(ended_as 'exit 3')
+	live=$(job run sleep 1000)
+	stopped=$(job run sleep 1000)
+	run -0 tjob 20 stop "$stopped"
+	out=$(tty_list 200)
+	e=$'\e'
+	[[ $out =~ $ok\ +-\ +${e}\[32mcompleted\ +${e}\[0m ]] || { echo "$out"; false; }
+	[[ $out =~ $bad\ +-\ +${e}\[31mfailed\ +${e}\[0m ]]
+	[[ $out =~ $live\ +-\ +${e}\[36mrunning\ +${e}\[0m ]]
+	[[ $out =~ $stopped\ +-\ +${e}\[33mstopped\ +${e}\[0m ]]
+	# NO_COLOR, and a pipe: no escape at all.
+	out=$(tty_list 200 NO_COLOR=1)
+	[[ $out == *"$live"* && $out != *$'\e'* ]] || { echo "$out" | od -c; false; }
+	run -0 job list
+	[[ $output == *"$live"* && $output != *$'\e'* ]]
+}
+
+@test "list cuts the command, and a long name, to the terminal's width; a pipe gets them whole" {
+	cmd="echo $(printf 'x%.0s' $(seq 150))"
+	name=$(printf 'n%.0s' $(seq 30))
+	id=$(job run --name "$name" "$cmd")
+	run -0 tjob 20 wait "$id"
+	out=$(tty_list 120 NO_COLOR=1)
+	row=$(grep "^$id" <<<"$out")
+	# The name keeps 23 characters and a ~ (its column is 24 wide).
+	[[ $row == "$id  ${name:0:23}~  "* ]] || { echo "$row"; false; }
+	[ "${#row}" -eq 120 ]
+	[[ $row == *" echo xxx"*"..." ]]
+	# The columns stay aligned under the header: only COMMAND is cut.
+	header=${out%%$'\n'*}
+	before=${header%%COMMAND*}
+	[ "${row:${#before}:8}" = "echo xxx" ]
+	out=$(tty_list 300 NO_COLOR=1)
+	[[ $(grep "^$id" <<<"$out") == *" $cmd" ]]
+	run -0 job list
+	[[ ${lines[1]} == *"  $cmd" ]]
+}
+
+@test "list shows how long each job ran (TIME), its age (AGE) and the signal that ended it (EXIT)" {
+	done=$(ended_as 'exit 3')
+	killed=$(ended_as 'kill -KILL $$')
+	live=$(job run sleep 1000)
+	stopped=$(job run sleep 1000)
+	run -0 tjob 20 stop "$stopped"
+	# Created 2 hours ago, ran 90 s.
+	db "UPDATE jobs SET created_at = created_at - 7200000,
+	    started_at = created_at - 7200000,
+	    finished_at = created_at - 7200000 + 90000 WHERE id = '$done'"
+	run -0 job list
+	[[ ${lines[0]} =~ ^ID\ +NAME\ +STATUS\ +EXIT\ +TIME\ +AGE\ +COMMAND$ ]]
+	row() { grep "^$1 " <<<"$output" | awk '{ print $3, $4, $5, $6 }'; }
+	[ "$(row "$done")" = "failed 3 1m30s 2h" ]
+	[[ $(row "$killed") =~ ^failed\ SIGKILL\ $DUR_RE\ [0-9]+s$ ]]
+	[[ $(row "$stopped") =~ ^stopped\ SIGTERM\ $DUR_RE\ [0-9]+s$ ]]
+	[[ $(row "$live") =~ ^running\ -\ $DUR_RE\ [0-9]+s$ ]]
 }

@@ -3,14 +3,6 @@
 
 load helper
 
-# run_to_end CMD: runs CMD as a job, waits for it, sets $id.
-run_to_end() {
-	id=$(job run "$1")
-	[[ $id =~ $ULID_RE ]]
-	tjob 20 wait "$id" >/dev/null || true
-	! status_is "$id" running
-}
-
 @test "leftover processes are killed when the main process exits" {
 	run -0 job run 'sleep 1000 & echo started'
 	id=$output

@@ -48,9 +48,12 @@ kill_supervisor() {
 	start_gated
 	tjob 30 wait "$id" >wait.out 2>&1 &
 	waiter=$!
+	# Blocked on the supervisor's lock before the supervisor dies.
+	wait_for waiting "wait $id"
 	kill_supervisor
 	run -75 job wait --timeout 200ms "$id"
 	kill -0 "$waiter"
+	[ "$(field "$id" .status)" = running ]
 	touch go
 	rc=0
 	wait "$waiter" || rc=$?

@@ -68,7 +68,7 @@ lcp() {
 	cd "$a"
 	first=$(job run --wait --name build 'exit 1' | cut -d' ' -f1)
 	second=$(job run --name build 'exit 2')
-	job wait "$second" >/dev/null || true
+	run -2 tjob 20 wait "$second"
 	# A newer job of the same name in another project does not count.
 	other=$(cd "$b" && job run --name build 'exit 3')
 	[[ $first =~ $ULID_RE && $second =~ $ULID_RE && $other =~ $ULID_RE ]]
@@ -91,9 +91,27 @@ lcp() {
 	[ "$(jq -r .project <<<"$output")" = "$a" ]
 }
 
-@test "status without a reference shows the store" {
-	job run 'exit 0' >/dev/null
-	run -0 job status --json
-	[ "$(jq -r .home <<<"$output")" = "$JOB_HOME" ]
-	[ "$(jq -r .project <<<"$output")" = "$PROJ" ]
+@test "a folder with a .git file (a worktree, a submodule) is a project root" {
+	main=$(make_project main)
+	(cd "$main" && git -c user.name=t -c user.email=t@t commit -q \
+	    --allow-empty -m init && git worktree add -q "$BATS_TEST_TMPDIR/wt")
+	wt=$(cd "$BATS_TEST_TMPDIR/wt" && pwd -P)
+	[ -f "$wt/.git" ]
+	mkdir -p "$wt/src/deep"
+	cd "$wt/src/deep"
+	id=$(job run --wait pwd | cut -d' ' -f1)
+	[ "$(field "$id" .project)" = "$wt" ]
+	[ "$(field "$id" .cwd)" = "$wt/src/deep" ]
+	# A submodule's .git is a file too ("gitdir: ..."), inside another
+	# project: the nearer root wins.
+	mkdir -p "$main/sub/x"
+	echo "gitdir: ../.git/modules/sub" >"$main/sub/.git"
+	cd "$main/sub/x"
+	sub=$(job run --wait pwd | cut -d' ' -f1)
+	[ "$(field "$sub" .project)" = "$main/sub" ]
+	run --separate-stderr -0 job list --json
+	[ "$(jq -r '[.[].id] | join(" ")' <<<"$output")" = "$sub" ]
+	cd "$main"
+	run --separate-stderr -0 job list --json
+	[ "$output" = "[]" ]
 }

@@ -56,7 +56,7 @@ load helper
 
 @test "retry --wait exits with the new job's status" {
 	orig=$(job run 'exit 4')
-	job wait "$orig" >/dev/null || true
+	run -4 tjob 20 wait "$orig"
 	run -4 job retry --wait "$orig"
 	[[ $output =~ ^[0-9A-Z]{26}\ -\ failed\ exit=4\  ]]
 	new=${output%% *}
@@ -87,4 +87,19 @@ load helper
 @test "retry of an unknown job exits 1 with not_found" {
 	run --separate-stderr -1 job retry --json nosuch
 	[ "$(jq -r .error.code <<<"$stderr")" = not_found ]
+}
+
+@test "retry copies the grace period, and stop of the retry honours it" {
+	orig=$(job run --grace 7s 'trap "" TERM; sleep 1000 & wait')
+	run -0 tjob 20 stop --force "$orig"
+	new=$(job retry "$orig")
+	[ "$(field "$new" .grace_s)" = 7 ]
+	wait_for marked_pids '^sleep 1000'
+	# Longer than the 5 s default: a retry that lost the grace would be
+	# killed sooner.
+	start=$(uptime_ms)
+	run -0 tjob 30 stop "$new"
+	elapsed=$(($(uptime_ms) - start))
+	((elapsed >= 7000)) || { echo "SIGKILL after ${elapsed}ms"; false; }
+	[ "$(field "$new" .signal)" = SIGKILL ]
 }

@@ -96,8 +96,9 @@ load helper
 @test "the same name may run in two projects" {
 	a=$(make_project a)
 	b=$(make_project b)
-	(cd "$a" && job run --name srv sleep 1000)
-	run -0 bash -c "cd '$b' && JOBTEST_MARK=$JOBTEST_MARK '$JOB_BIN' run --name srv sleep 1000"
+	ida=$(cd "$a" && job run --name srv sleep 1000)
+	idb=$(cd "$b" && job run --name srv sleep 1000)
+	[[ $ida =~ $ULID_RE && $idb =~ $ULID_RE ]]
 	[ "$(job list --all --json --status running | jq length)" = 2 ]
 }
 
@@ -106,4 +107,22 @@ load helper
 	id=$output
 	run --separate-stderr -1 job retry --json "$id"
 	[ "$(jq -r .error.code <<<"$stderr")" = name_in_use ]
+}
+
+@test "--key takes up to 1024 bytes, counted in bytes, not characters" {
+	k1024=$(printf 'k%.0s' $(seq 1024))
+	run -0 job run --key "$k1024" 'exit 0'
+	id=$output
+	[ "$(field "$id" .key)" = "$k1024" ]
+	run -0 job run --key "$k1024" 'exit 0'
+	[ "$output" = "$id" ]
+	run --separate-stderr -2 job run --key "${k1024}k" 'exit 0'
+	[[ $stderr == *"1025 bytes"* ]]
+	# 512 two-byte characters are 1024 bytes; one more byte is too many.
+	e512=$(printf 'é%.0s' $(seq 512))
+	run -0 job run --key "$e512" 'exit 0'
+	[ "$(field "$output" .key)" = "$e512" ]
+	run --separate-stderr -2 job run --key "${e512}k" 'exit 0'
+	[[ $stderr == *"1025 bytes"* ]]
+	[ "$(job list --json | jq length)" = 2 ]
 }

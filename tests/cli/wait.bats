@@ -69,9 +69,9 @@ load helper
 @test "wait --timeout on a running job exits 75 and leaves it running" {
 	run -0 job run sleep 1000
 	id=$output
-	start=$(now_ms)
+	start=$(uptime_ms)
 	run -75 job wait --timeout 200ms "$id"
-	elapsed=$(($(now_ms) - start))
+	elapsed=$(($(uptime_ms) - start))
 	((elapsed >= 200))
 	[[ $output == "$id - running exit=- "* ]]
 	[ "$(field "$id" .status)" = running ]
@@ -84,13 +84,36 @@ load helper
 	run -2 job wait --timeout 1ms "$id"
 }
 
-@test "wait on several jobs exits with the first non-zero status" {
-	a=$(job run 'exit 0')
-	b=$(job run 'exit 4')
-	c=$(job run 'exit 5')
-	run -4 job wait "$a" "$b" "$c"
-	[ "${#lines[@]}" = 3 ]
-	[[ ${lines[0]} == "$a "* && ${lines[1]} == "$b "* && ${lines[2]} == "$c "* ]]
+# Given in the order a b c d, the jobs end in the order a d b c: the first
+# non-zero in the order given (b: 5) is neither the first to end (d: 7),
+# the last to end (c: 3), the smallest (3), the largest (7) nor the last
+# given (7).
+@test "wait on several jobs exits with the first non-zero status in the order given" {
+	gated() { job run "while [ ! -e go-$1 ]; do sleep 0.02; done; exit $2"; }
+	a=$(gated a 0)
+	b=$(gated b 5)
+	c=$(gated c 3)
+	d=$(gated d 7)
+	tjob 60 wait "$a" "$b" "$c" "$d" >wait.out 2>&1 &
+	waiter=$!
+	wait_for waiting "wait $a"
+	touch go-a
+	wait_status "$a" completed
+	touch go-d
+	wait_status "$d" failed
+	touch go-b
+	wait_status "$b" failed
+	touch go-c
+	rc=0
+	wait "$waiter" || rc=$?
+	[ "$rc" = 5 ]
+	mapfile -t out <wait.out
+	[ "${#out[@]}" = 4 ]
+	[[ ${out[0]} == "$a - completed exit=0 "* && ${out[1]} == "$b - failed exit=5 "* ]]
+	[[ ${out[2]} == "$c - failed exit=3 "* && ${out[3]} == "$d - failed exit=7 "* ]]
+	# The same once all have ended, and in another order.
+	run -7 job wait "$a" "$d" "$b" "$c"
+	run -3 job wait "$c" "$b"
 	run -0 job wait "$a" "$a"
 }
 

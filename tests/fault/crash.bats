@@ -12,8 +12,8 @@ load helper
 crash_run() {
 	local point=$1
 	shift
-	run -137 env JOB_TEST_CRASH="$point" FAULT_MARK="$FAULT_MARK" \
-	    "$JOB_BIN" run "$@"
+	run -137 env JOB_TEST_CRASH="$point" JOBTEST_MARK="$JOBTEST_MARK" \
+	    timeout -k 5 60 "$JOB_BIN" run "$@"
 	[ -z "$output" ] || { show; false; }
 }
 
@@ -27,7 +27,7 @@ crash_run() {
 	run -0 job list --all --json
 	[ "$(jq length <<<"$output")" -eq 1 ]
 	[ "$(rows)" -eq 1 ]
-	strays=$(ls "$JOB_HOME/logs" | grep -vc "$(db 'SELECT id FROM jobs')" || true)
+	strays=$(ls "$JOB_HOME/logs" | grep -v "$(db 'SELECT id FROM jobs')" | wc -l)
 	[ "$strays" -eq 2 ] || { ls -l "$JOB_HOME/logs"; false; }
 	no_marked '^sleep'
 	no_supervisors

@@ -12,7 +12,7 @@ mode() {
 @test "with umask 000, JOB_HOME and logs are 0700, the store, its WAL, logs and locks 0600" {
 	(
 		umask 000
-		FAULT_MARK=$FAULT_MARK "$JOB_BIN" run 'sleep 1000' >"$BATS_TEST_TMPDIR/id"
+		job run 'sleep 1000' >"$BATS_TEST_TMPDIR/id"
 	)
 	id=$(cat "$BATS_TEST_TMPDIR/id")
 	[[ $id =~ $ULID_RE ]]
@@ -26,8 +26,8 @@ mode() {
 	[ "$(mode "$(lock_of "$id")")" = 600 ]
 	(
 		umask 000
-		FAULT_MARK=$FAULT_MARK "$JOB_BIN" stop "$id" >/dev/null
-		FAULT_MARK=$FAULT_MARK "$JOB_BIN" run --wait 'echo hi' >/dev/null
+		job stop "$id" >/dev/null
+		job run --wait 'echo hi' >/dev/null
 	)
 	for f in "$JOB_HOME"/logs/* "$JOB_HOME"/job.db*; do
 		[ "$(mode "$f")" = 600 ] || { ls -l "$f"; false; }
@@ -38,7 +38,7 @@ mode() {
 @test "the job runs with the caller's umask, not job's own" {
 	(
 		umask 022
-		FAULT_MARK=$FAULT_MARK "$JOB_BIN" run --wait 'umask; touch made' >/dev/null
+		job run --wait 'umask; touch made' >/dev/null
 	)
 	id=$(job list --json | jq -r '.[0].id')
 	[ "$(job logs "$id")" = 0022 ]
@@ -70,6 +70,7 @@ mode() {
 }
 
 @test "a JOB_HOME owned by another user is refused" {
+	require_root chown
 	mkdir -m 700 "$JOB_HOME"
 	chown nobody "$JOB_HOME"
 	expect_error 1 io "$JOB_HOME.*another user" run 'exit 0'
@@ -89,7 +90,7 @@ mode() {
 	echo secret >"$BATS_TEST_TMPDIR/secret"
 	# 9: a pipe whose writer is a (marked) process of the test's own.
 	exec 7>>"$BATS_TEST_TMPDIR/secret" 8<"$BATS_TEST_TMPDIR/secret" \
-	    9< <(FAULT_MARK=$FAULT_MARK exec sleep 1000 2>/dev/null)
+	    9< <(JOBTEST_MARK=$JOBTEST_MARK exec sleep 1000 2>/dev/null)
 	writer=$!
 	start_job 'sleep 1000 & sh -c "sleep 1000 & wait" & exec sleep 1000'
 	exec 7>&- 8<&- 9<&-
@@ -125,7 +126,7 @@ env_set() {
 
 @test "the job's environment is exactly the caller's plus JOB_ID" {
 	export FAULT_ENV_NL=$'two\nlines' FAULT_ENV_EMPTY= FAULT_ENV_Q="it's \"quoted\" \$x"
-	FAULT_MARK=$FAULT_MARK env -0 >caller.env
+	JOBTEST_MARK=$JOBTEST_MARK env -0 >caller.env
 	run -0 job run --wait 'env -0 >job.env'
 	id=$(job list --json | jq -r '.[0].id')
 	diff <( (env_set caller.env; echo "JOB_ID=$id") | LC_ALL=C sort) <(env_set job.env)
@@ -134,7 +135,7 @@ env_set() {
 
 @test "with --env, the job's environment is the caller's plus JOB_ID and those variables" {
 	export FAULT_ENV_OVERRIDE=old
-	FAULT_MARK=$FAULT_MARK env -0 >caller.env
+	JOBTEST_MARK=$JOBTEST_MARK env -0 >caller.env
 	run -0 job run --wait --env FAULT_ENV_OVERRIDE=new --env FAULT_ENV_ADDED=$'a\nb' 'env -0 >job.env'
 	id=$(job list --json | jq -r '.[0].id')
 	diff <( (env_set caller.env | grep -v '^FAULT_ENV_OVERRIDE='

@@ -106,8 +106,8 @@ every_command_refuses() {
 	run -0 job run --wait 'exit 0'
 	# 1 MiB for the log (the store's files stay far below it), 3 MiB
 	# printed. The supervisor inherits the limit from `job run`.
-	run -0 bash -c 'ulimit -f 1024; FAULT_MARK=$0 "$1" run --wait "head -c 3145728 /dev/zero | tr \"\\0\" x; echo; echo done"' \
-	    "$FAULT_MARK" "$JOB_BIN"
+	run -0 bash -c 'ulimit -f 1024; JOBTEST_MARK=$0 timeout -k 5 60 "$1" run --wait "head -c 3145728 /dev/zero | tr \"\\0\" x; echo; echo done"' \
+	    "$JOBTEST_MARK" "$JOB_BIN"
 	[[ $output =~ ^([0-9A-Z]{26})\ -\ completed\ exit=0 ]] || { show; false; }
 	id=${BASH_REMATCH[1]}
 	assert_record "$id" '.status == "completed" and .exit_code == 0 and .reason == "exited"'
@@ -125,6 +125,7 @@ every_command_refuses() {
 }
 
 @test "disk full (tmpfs): output is dropped and counted, and written again with a note once space returns" {
+	require_root mount
 	mkdir -p -m 700 "$JOB_HOME/logs"
 	mount -t tmpfs -o size=256k,mode=0700 tmpfs "$JOB_HOME/logs"
 	on_teardown_umount "$JOB_HOME/logs"
@@ -190,6 +191,7 @@ every_command_refuses() {
 }
 
 @test "JOB_HOME on a read-only mount: every command fails with exit 1 and says why" {
+	require_root mount
 	run -0 job run --wait 'exit 0'
 	before=$(sums)
 	mount --bind "$JOB_HOME" "$JOB_HOME"
@@ -207,6 +209,7 @@ every_command_refuses() {
 }
 
 @test "a new JOB_HOME that cannot be created: read-only mount, immutable folder" {
+	require_root "mount, chattr +i"
 	mkdir "$BATS_TEST_TMPDIR/ro"
 	mount -t tmpfs -o size=64k,ro tmpfs "$BATS_TEST_TMPDIR/ro"
 	on_teardown_umount "$BATS_TEST_TMPDIR/ro"
@@ -247,6 +250,7 @@ every_command_refuses() {
 }
 
 @test "store on a full disk: writes fail with code store, reads work, nothing stray; a waiting supervisor records its end once space returns" {
+	require_root mount
 	mkdir -p "$JOB_HOME"
 	mount -t tmpfs -o size=512k,mode=0700 tmpfs "$JOB_HOME"
 	on_teardown_umount "$JOB_HOME"
@@ -255,7 +259,8 @@ every_command_refuses() {
 	waiting=$id
 	pid=$(field "$waiting" .pid)
 	logs_before=$(ls -A "$JOB_HOME/logs")
-	dd if=/dev/zero of="$JOB_HOME/filler" bs=4k 2>/dev/null || true
+	# dd stops, with status 1, when the disk is full.
+	run -1 dd if=/dev/zero of="$JOB_HOME/filler" bs=4k
 	[ "$(df --output=avail "$JOB_HOME" | tail -n1 | tr -d ' ')" -eq 0 ]
 
 	for i in 1 2 3; do
@@ -285,6 +290,38 @@ every_command_refuses() {
 	run -0 job clean --json
 	[ "$(jq .stray_files <<<"$output")" -eq 0 ]
 	[ "$(rows)" -eq 3 ]
+	assert_no_leftovers
+}
+
+# A real FUSE filesystem: bindfs mirrors a folder through /dev/fuse.
+@test "a JOB_HOME on a FUSE filesystem is refused and nothing is created; tmpfs is accepted" {
+	require_root "mount, bindfs"
+	command -v bindfs >/dev/null || skip "needs bindfs (apt-get install bindfs)"
+	[[ -c /dev/fuse ]] || skip "needs /dev/fuse"
+	under="$BATS_TEST_TMPDIR/under"
+	fuse="$BATS_TEST_TMPDIR/fuse"
+	mkdir -m 700 "$under" "$fuse"
+	bindfs "$under" "$fuse"
+	on_teardown_umount "$fuse"
+	[[ $(stat -f -c %T "$fuse") == fuse* ]]
+	for home in "$fuse" "$fuse/new"; do
+		JOB_HOME=$home expect_error 1 io "$home.*network or FUSE" run 'exit 0'
+		JOB_HOME=$home expect_error 1 io "$home.*network or FUSE" list
+		JOB_HOME=$home expect_error 1 io "$home.*network or FUSE" status
+		JOB_HOME=$home expect_error_text 1 "FUSE" run 'exit 0'
+	done
+	# Refused before anything was written there.
+	[ -z "$(ls -A "$under")" ]
+	# tmpfs is local memory, and WAL works on it.
+	mkdir "$BATS_TEST_TMPDIR/tmpfs"
+	mount -t tmpfs -o size=8m,mode=0700 tmpfs "$BATS_TEST_TMPDIR/tmpfs"
+	on_teardown_umount "$BATS_TEST_TMPDIR/tmpfs"
+	[ "$(stat -f -c %T "$BATS_TEST_TMPDIR/tmpfs")" = tmpfs ]
+	export JOB_HOME="$BATS_TEST_TMPDIR/tmpfs/home"
+	run -0 job run --wait 'echo on tmpfs'
+	id=${output%% *}
+	[ "$(job logs "$id")" = "on tmpfs" ]
+	[ "$(db 'PRAGMA journal_mode')" = wal ]
 	assert_no_leftovers
 }
 
