@@ -19,18 +19,6 @@ teardown() {
 	helper_teardown
 }
 
-# cbin NAME: builds $BATS_FILE_TMPDIR/NAME from the C source on stdin, once.
-cbin() {
-	local bin="$BATS_FILE_TMPDIR/$1"
-	if [[ ! -x $bin ]]; then
-		cat >"$bin.c"
-		cc -O2 -pthread -o "$bin" "$bin.c" >&2 || return 1
-	else
-		cat >/dev/null
-	fi
-	echo "$bin"
-}
-
 # A process that never stays put: it forks and exits, over and over, so
 # one of it is alive at any time under a pid that changes. It ignores
 # SIGTERM and holds a flock on $3 for as long as any hop lives, which is how
@@ -61,21 +49,6 @@ int main(int argc, char **argv) {
 EOF
 }
 
-zleader() {
-	cbin zleader <<'EOF'
-#include <pthread.h>
-#include <signal.h>
-#include <unistd.h>
-static void *spin(void *arg) { (void)arg; for (;;) pause(); }
-int main(void) {
-	pthread_t t;
-	signal(SIGTERM, SIG_IGN);
-	pthread_create(&t, 0, spin, 0);
-	pthread_exit(0);
-}
-EOF
-}
-
 # hop_alive FILE: some hop of a hopper holding FILE lives.
 hop_alive() {
 	! flock -n "$1" true
@@ -83,24 +56,6 @@ hop_alive() {
 
 hop_gone() {
 	! hop_alive "$1"
-}
-
-threads_live() {
-	local f s
-	for f in /proc/"$1"/task/*/stat; do
-		[[ -r $f ]] || continue
-		s=$(<"$f") 2>/dev/null || continue
-		s=${s##*) }
-		[[ ${s:0:1} != Z && ${s:0:1} != X ]] && return 0
-	done
-	return 1
-}
-
-state_is() {
-	local s
-	s=$(<"/proc/$1/stat") 2>/dev/null || return 1
-	s=${s##*) }
-	[[ ${s:0:1} == "$2" ]]
 }
 
 @test "a process that forks and exits faster than the tree is walked is still stopped" {
@@ -207,7 +162,7 @@ stop_asked() {
 	sup=$(field "$id" .supervisor_pid)
 	# A busy supervisor: both requests are in before it looks at the row.
 	kill -STOP "$sup"
-	t0=$(now_ms)
+	t0=$(uptime_ms)
 	marked timeout 90 "$JOB_BIN" stop --force "$id" >/dev/null 2>&1 &
 	force=$!
 	wait_for -t 5 stop_asked SIGKILL
@@ -218,7 +173,7 @@ stop_asked() {
 	kill -CONT "$sup"
 	wait "$force"
 	# One slot in the row, last writer wins: the force waits the 20 s.
-	(($(now_ms) - t0 < 10000)) || { echo "stop --force took $(($(now_ms) - t0)) ms"; false; }
+	(($(uptime_ms) - t0 < 10000)) || { echo "stop --force took $(($(uptime_ms) - t0)) ms"; false; }
 }
 
 @test "a process that holds a flock on any file named <ULID>.lock is not immune to stop" {
@@ -237,7 +192,7 @@ stop_asked() {
 	high=$(( ${hard/unlimited/65536} > 15001 ? 15000 : ${hard/unlimited/65536} - 1 ))
 	# close_other_fds() lists /dev/fd only below 1024 entries, then closes
 	# up to sysconf(_SC_OPEN_MAX), the soft limit, not the highest fd.
-	t0=$(now_ms)
+	t0=$(uptime_ms)
 	id=$(marked timeout 30 "$PYTHON" -c '
 import os, resource, sys
 high = int(sys.argv[1])
@@ -248,7 +203,7 @@ os.dup2(1, high)
 resource.setrlimit(resource.RLIMIT_NOFILE, (2048, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
 os.execv(sys.argv[2], sys.argv[2:])' "$high" "$JOB_BIN" run 'ls /proc/self/fd | tr "\n" " "; sleep 5')
 	# $(job run) waited for the job: it held the caller's stdout.
-	(($(now_ms) - t0 < 4000)) || { echo "job run took $(($(now_ms) - t0)) ms"; false; }
+	(($(uptime_ms) - t0 < 4000)) || { echo "job run took $(($(uptime_ms) - t0)) ms"; false; }
 	[[ $id =~ $ULID_RE ]]
 	run -0 tjob 20 wait "$id"
 	run -0 job logs "$id"

@@ -6,41 +6,6 @@
 
 load helper
 
-# A program whose main thread exits while another thread runs on, ignoring
-# SIGTERM: its leader shows state Z although the process lives (Chromium
-# does this on shutdown). Built once per file.
-zleader() {
-	local bin="$BATS_FILE_TMPDIR/zleader"
-	if [[ ! -x $bin ]]; then
-		cat >"$BATS_FILE_TMPDIR/zleader.c" <<'EOF'
-#include <pthread.h>
-#include <signal.h>
-#include <unistd.h>
-static void *spin(void *arg) { (void)arg; for (;;) pause(); }
-int main(void) {
-	pthread_t t;
-	signal(SIGTERM, SIG_IGN);
-	pthread_create(&t, 0, spin, 0);
-	pthread_exit(0);
-}
-EOF
-		cc -pthread -o "$bin" "$BATS_FILE_TMPDIR/zleader.c" >&2 || return 1
-	fi
-	echo "$bin"
-}
-
-# threads_live PID: some thread of PID is in a state other than Z or X.
-threads_live() {
-	local f s
-	for f in /proc/"$1"/task/*/stat; do
-		[[ -r $f ]] || continue
-		s=$(<"$f") 2>/dev/null || continue
-		s=${s##*) }
-		[[ ${s:0:1} != Z && ${s:0:1} != X ]] && return 0
-	done
-	return 1
-}
-
 # traced PID: a tracer (strace) is attached to PID.
 traced() {
 	local t
@@ -54,14 +19,6 @@ slow_writes() {
 	marked strace -qq -p "$1" -e trace=write \
 	    -e inject=write:delay_exit=200000 -o /dev/null &
 	wait_for traced "$1"
-}
-
-# state_is PID LETTER: PID's state letter.
-state_is() {
-	local s
-	s=$(<"/proc/$1/stat") 2>/dev/null || return 1
-	s=${s##*) }
-	[[ ${s:0:1} == "$2" ]]
 }
 
 @test "a caller that ignores SIGCHLD (Perl): the end is recorded and stop works" {
@@ -185,10 +142,10 @@ os.execv(sys.argv[1], sys.argv[1:])' \
 	[ "$(jq '[.processes[] | select(.command == "sleep 100")] | length' <<<"$output")" -eq 2 ]
 	[ "$(jq '[.processes[] | .sid] | unique | length' <<<"$output")" -ge 3 ]
 	jq -e '.processes | all(has("pgid") and has("sid"))' <<<"$output" >/dev/null
-	t0=$(now_ms)
+	t0=$(uptime_ms)
 	run -0 tjob 60 stop "$id"
 	# SIGTERM reached both: no need to wait for the 30 s grace.
-	(($(now_ms) - t0 < 20000))
+	(($(uptime_ms) - t0 < 20000))
 	grep -qx one "$marks"
 	grep -qx two "$marks"
 	assert_no_leftovers
@@ -202,9 +159,9 @@ os.execv(sys.argv[1], sys.argv[1:])' \
 	sleep_pid=$(marked_pids '^sleep 100')
 	kill -STOP "$sleep_pid"
 	wait_for state_is "$sleep_pid" T
-	t0=$(now_ms)
+	t0=$(uptime_ms)
 	run -0 tjob 90 stop "$id"
-	(($(now_ms) - t0 < 30000))
+	(($(uptime_ms) - t0 < 30000))
 	assert_no_leftovers
 }
 
@@ -310,12 +267,12 @@ con.execute("COMMIT")' "$JOB_HOME/job.db" "$BATS_TEST_TMPDIR/held" &
 @test "wait --timeout holds when the caller blocked SIGALRM" {
 	[[ -n $PYTHON ]] || skip "needs python3"
 	start_job 'sleep 100'
-	t0=$(now_ms)
+	t0=$(uptime_ms)
 	run -75 marked timeout -k 5 30 "$PYTHON" -c '
 import signal, subprocess, sys
 signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])
 sys.exit(subprocess.run(sys.argv[1:]).returncode)' "$JOB_BIN" wait --timeout 1s "$id"
-	(($(now_ms) - t0 < 20000))
+	(($(uptime_ms) - t0 < 20000))
 	status_is "$id" running
 }
 

@@ -49,6 +49,13 @@
 #   kill_marked               SIGKILLs every process of this test
 #   proc_gone PID, proc_alive PID         a zombie counts as gone
 #   proc_state PID            its state letter (R, S, D, Z...)
+#   state_is PID LETTER       proc_state PID is LETTER
+#   threads_live PID          some thread of PID runs (a zombie leader's
+#                             process lives on while one does)
+#   cbin NAME <SOURCE         builds a C program from SOURCE once per file;
+#                             prints its path
+#   zleader                   a program whose main thread exits while
+#                             another runs on, ignoring SIGTERM
 #   children_of PID, only_child PARENT CHILD, children_zombies PID,
 #   no_zombie_children PID, fd_count PID, vmrss_kb PID
 #   blocked_on_lock PID       PID waits for an flock(2) now
@@ -422,6 +429,47 @@ proc_state() {
 	s=$(<"/proc/$1/stat") 2>/dev/null || return 1
 	s=${s##*) }
 	echo "${s%% *}"
+}
+
+state_is() {
+	[[ $(proc_state "$1") == "$2" ]]
+}
+
+threads_live() {
+	local f s
+	for f in /proc/"$1"/task/*/stat; do
+		[[ -r $f ]] || continue
+		s=$(<"$f") 2>/dev/null || continue
+		s=${s##*) }
+		[[ ${s:0:1} != Z && ${s:0:1} != X ]] && return 0
+	done
+	return 1
+}
+
+cbin() {
+	local bin="$BATS_FILE_TMPDIR/$1"
+	if [[ ! -x $bin ]]; then
+		cat >"$bin.c"
+		cc -O2 -pthread -o "$bin" "$bin.c" >&2 || return 1
+	else
+		cat >/dev/null
+	fi
+	echo "$bin"
+}
+
+zleader() {
+	cbin zleader <<'EOF'
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+static void *spin(void *arg) { (void)arg; for (;;) pause(); }
+int main(void) {
+	pthread_t t;
+	signal(SIGTERM, SIG_IGN);
+	pthread_create(&t, 0, spin, 0);
+	pthread_exit(0);
+}
+EOF
 }
 
 proc_gone() {
