@@ -49,6 +49,7 @@ job_free(struct job *j)
 	free(j->key);
 	free(j->retry_of);
 	free(j->env);
+	free(j->argv);
 	free(j->stop_signal);
 	memset(j, 0, sizeof(*j));
 	j->exit_code = -1;
@@ -62,6 +63,21 @@ dup_field(char **dst, const char *src)
 		return 0;
 	*dst = strdup(src);
 	return *dst == NULL ? -1 : 0;
+}
+
+/* A copy of len bytes and a NUL; NULL stays NULL. */
+static int
+dup_bytes(char **dst, const char *src, size_t len)
+{
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	*dst = malloc(len + 1);
+	if (*dst == NULL)
+		return -1;
+	memcpy(*dst, src, len);
+	(*dst)[len] = '\0';
+	return 0;
 }
 
 int
@@ -81,16 +97,8 @@ job_copy(struct job *dst, const struct job *src)
 	rc |= dup_field(&dst->key, src->key);
 	rc |= dup_field(&dst->retry_of, src->retry_of);
 	rc |= dup_field(&dst->stop_signal, src->stop_signal);
-	dst->env = NULL;
-	if (src->env != NULL) {
-		dst->env = malloc(src->env_len + 1);
-		if (dst->env == NULL)
-			rc = -1;
-		else {
-			memcpy(dst->env, src->env, src->env_len);
-			dst->env[src->env_len] = '\0';
-		}
-	}
+	rc |= dup_bytes(&dst->env, src->env, src->env_len);
+	rc |= dup_bytes(&dst->argv, src->argv, src->argv_len);
 	if (rc != 0) {
 		job_free(dst);
 		return -1;
@@ -122,6 +130,59 @@ job_exit_status(const struct job *j)
 	if (j->exit_code >= 0)
 		return j->exit_code;
 	return 1;
+}
+
+/* Whether the shell would take word as it is. */
+static bool
+shell_safe(const char *word, bool first)
+{
+	const char *p;
+
+	if (*word == '\0')
+		return false;
+	for (p = word; *p != '\0'; p++) {
+		/* "A=b" first would be an assignment, not the program. */
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("@%+:,./_-", *p) ||
+		    (*p == '=' && !first))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+char *
+job_quote_words(char *const *words, int n)
+{
+	size_t len = 1;
+	char *s, *o;
+	const char *p;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += 4 * strlen(words[i]) + 3;
+	s = malloc(len);
+	if (s == NULL)
+		return NULL;
+	o = s;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			*o++ = ' ';
+		if (shell_safe(words[i], i == 0)) {
+			o = stpcpy(o, words[i]);
+			continue;
+		}
+		*o++ = '\'';
+		for (p = words[i]; *p != '\0'; p++) {
+			if (*p == '\'')
+				o = stpcpy(o, "'\\''");
+			else
+				*o++ = *p;
+		}
+		*o++ = '\'';
+	}
+	*o = '\0';
+	return s;
 }
 
 int64_t

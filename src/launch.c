@@ -75,6 +75,8 @@ launch_job(struct ctx *ctx, const struct job *spec, struct job *out,
 	sup.home = ctx->home;
 	sup.id = j.id;
 	sup.command = j.command;
+	sup.argv = j.argv;
+	sup.argv_len = j.argv_len;
 	sup.cwd = j.cwd;
 	sup.env = j.env;
 	sup.env_len = j.env_len;
@@ -100,10 +102,12 @@ launch_job(struct ctx *ctx, const struct job *spec, struct job *out,
 			end.reason = "supervisor_lost";
 			end.exit_code = -1;
 		} else {
-			/* 127, as a shell reports a command it cannot run. */
+			/* As a shell reports a command it cannot run: 127
+			 * for not found, 126 for found but not runnable. */
 			end.status = JOB_FAILED;
 			end.reason = "spawn_failed";
-			end.exit_code = 127;
+			end.exit_code = res.err == ENOENT ||
+			    res.err == ENOTDIR ? 127 : 126;
 		}
 		store_job_finish(ctx->store, j.id, &end, NULL, NULL);
 		lock_remove(ctx->home, j.id);

@@ -59,7 +59,7 @@
 struct sup_msg {
 	char kind;		/* 'R' running, 'F' could not start */
 	int err;		/* errno of the failed step */
-	char what[32];		/* the failed step */
+	char what[256];		/* the failed step */
 	int64_t pid, pid_start, sup_pid, sup_start, started_at;
 };
 
@@ -544,7 +544,8 @@ finish(struct sup *s)
  * own process group before it execs (so nobody can signal a group that
  * does not exist yet), default dispositions for every signal (a caller's
  * shell ignores SIGINT and SIGQUIT for `cmd &`) and an empty mask. S has
- * already moved to the job's folder; stdin is S's /dev/null.
+ * already moved to the job's folder; stdin is S's /dev/null. An argv's
+ * program is found through the job's PATH, from the job's folder.
  */
 static int
 spawn_command(const struct sup_spec *spec, int out_w, pid_t *pid)
@@ -553,20 +554,29 @@ spawn_command(const struct sup_spec *spec, int out_w, pid_t *pid)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t all, none;
-	char *argv[4];
+	char *argv[4], **words = argv;
+	size_t off, n = 0;
 	int rc;
 
 	argv[0] = (char *)(uintptr_t)"sh";
 	argv[1] = (char *)(uintptr_t)"-c";
 	argv[2] = (char *)(uintptr_t)spec->command;
 	argv[3] = NULL;
+	if (spec->argv != NULL) {
+		words = calloc(spec->argv_len + 1, sizeof(*words));
+		if (words == NULL)
+			return ENOMEM;
+		for (off = 0; off < spec->argv_len;
+		    off += strlen(spec->argv + off) + 1)
+			words[n++] = (char *)(uintptr_t)(spec->argv + off);
+	}
 	sigfillset(&all);
 	sigemptyset(&none);
 	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
-		return rc;
+		goto out;
 	if ((rc = posix_spawnattr_init(&attr)) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
-		return rc;
+		goto out;
 	}
 	if ((rc = posix_spawn_file_actions_adddup2(&fa, out_w,
 	    STDOUT_FILENO)) == 0 &&
@@ -577,9 +587,14 @@ spawn_command(const struct sup_spec *spec, int out_w, pid_t *pid)
 	    (rc = posix_spawnattr_setpgroup(&attr, 0)) == 0 &&
 	    (rc = posix_spawnattr_setsigdefault(&attr, &all)) == 0 &&
 	    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0)
-		rc = posix_spawn(pid, "/bin/sh", &fa, &attr, argv, environ);
+		rc = words != argv ?
+		    posix_spawnp(pid, words[0], &fa, &attr, words, environ) :
+		    posix_spawn(pid, "/bin/sh", &fa, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
+out:
+	if (words != argv)
+		free(words);
 	return rc;
 }
 
@@ -731,7 +746,8 @@ start_job(const struct sup_spec *spec, int status_w)
 	rc = spawn_command(spec, out[1], &s.child);
 	close(out[1]);
 	if (rc != 0)
-		fail_start(&s, spec, status_w, "exec /bin/sh", rc);
+		fail_start(&s, spec, status_w, spec->argv != NULL ?
+		    spec->argv : "exec /bin/sh", rc);
 	msg.kind = 'R';
 	msg.pid = s.child;
 	msg.sup_pid = getpid();
@@ -989,6 +1005,7 @@ sup_start(const struct sup_spec *spec, struct sup_result *out, struct err *e)
 		return SUP_LOST;
 	}
 	if (msg.kind == 'F') {
+		out->err = msg.err;
 		msg.what[sizeof(msg.what) - 1] = '\0';
 		if (strcmp(msg.what, "chdir") == 0)
 			return err_set(e, ERR_SPAWN_FAILED, "folder '%s': %s",

@@ -17,7 +17,10 @@
 struct sup_spec {
 	const char *home;	/* $JOB_HOME */
 	const char *id;		/* the job's id */
-	const char *command;	/* for /bin/sh -c */
+	const char *command;	/* for /bin/sh -c, unless argv */
+	const char *argv;	/* words to run as they are, "w1\0w2\0", or
+				 * NULL */
+	size_t argv_len;
 	const char *cwd;	/* where it runs */
 	const char *env;	/* additions, "K=V\0K=V\0"; NULL for none */
 	size_t env_len;
@@ -34,6 +37,7 @@ struct sup_spec {
 
 struct sup_result {
 	int started;		/* 1: running; 0: the command could not start */
+	int err;		/* why it could not: an errno */
 	pid_t pid;		/* the command's process */
 	int64_t pid_start;	/* and its start time */
 	pid_t sup_pid;		/* the supervisor */
