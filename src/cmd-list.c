@@ -39,8 +39,8 @@ print_table(const struct ctx *ctx, const struct job *jobs, size_t n)
 		char name[256];
 		out_escape(jobs[i].name ? jobs[i].name : "-", name,
 		    sizeof(name));
-		if ((int)strlen(name) > wname)
-			wname = (int)strlen(name);
+		if (out_columns(name) > wname)
+			wname = out_columns(name);
 	}
 	if (wname > 24)
 		wname = 24;
@@ -55,10 +55,9 @@ print_table(const struct ctx *ctx, const struct job *jobs, size_t n)
 		int used;
 
 		out_escape(j->name ? j->name : "-", name, sizeof(name));
-		if ((int)strlen(name) > wname) {
-			name[wname - 1] = '~';
-			name[wname] = '\0';
-		}
+		/* Cut on whole characters, to columns: "~" says so. */
+		if (out_columns(name) > wname)
+			strcpy(name + out_fit(name, wname - 1, NULL), "~");
 		out_escape(j->command, cmd, sizeof(cmd));
 		if (j->signal != NULL)
 			snprintf(code, sizeof(code), "%s", j->signal);
@@ -80,9 +79,9 @@ print_table(const struct ctx *ctx, const struct job *jobs, size_t n)
 		/* Cut the command to the terminal, never the columns. */
 		used = 26 + 2 + wname + 2 + 11 + 2 + 7 + 2 + 8 + 2 + 5 + 2;
 		if (width > 0 && width - used > 3 &&
-		    (int)strlen(cmd) > width - used) {
-			cmd[width - used - 3] = '\0';
-			strcat(cmd, "...");
+		    out_columns(cmd) > width - used) {
+			size_t cut = out_fit(cmd, width - used - 3, NULL);
+			snprintf(cmd + cut, sizeof(cmd) - cut, "...");
 		}
 		printf("%s\n", cmd);
 	}
