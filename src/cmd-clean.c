@@ -21,11 +21,18 @@
 enum { O_OLDER = 1, O_STATUS, O_ALL, O_ALL_PROJECTS };
 
 static const struct opt_spec options[] = {
-	{ "older-than", 0, OPT_VALUE, O_OLDER },
-	{ "status", 's', OPT_VALUE, O_STATUS },
-	{ "all", 'a', OPT_NONE, O_ALL },
-	{ "all-projects", 0, OPT_NONE, O_ALL_PROJECTS },
-	{ NULL, 0, OPT_NONE, 0 },
+	{ .name = "older-than", .type = OPT_DURATION, .id = O_OLDER,
+	  .value_name = "DUR",
+	  .help = "ended more than DUR ago (default 7d)" },
+	{ .name = "status", .short_name = 's', .type = OPT_STRING,
+	  .id = O_STATUS, .value_name = "STATUS",
+	  .help = "only ended jobs with STATUS (repeatable)",
+	  .check = cmd_status_check },
+	{ .name = "all", .short_name = 'a', .type = OPT_FLAG, .id = O_ALL,
+	  .help = "every ended job, whatever its age" },
+	{ .name = "all-projects", .type = OPT_FLAG, .id = O_ALL_PROJECTS,
+	  .help = "in every project, not just this one" },
+	{ NULL },
 };
 
 /*
@@ -74,49 +81,34 @@ sweep_strays(struct ctx *ctx)
 }
 
 static int
-cmd_clean(struct ctx *ctx, int argc, char **argv)
+clean_check(const struct ctx *ctx, const struct opt_args *a, struct err *e)
 {
-	struct opt_state st;
+	const struct opt_value *v = NULL;
+
+	(void)ctx;
+	while ((v = opt_each(a, O_STATUS, v)) != NULL)
+		if (STATUS_BIT(v->num) & STATUS_ACTIVE)
+			return err_set(e, ERR_USAGE, "clean removes ended jobs "
+			    "only, not '%s' ones", v->value);
+	return 0;
+}
+
+static int
+cmd_clean(struct ctx *ctx, struct cmd_args *a)
+{
 	struct store_filter f;
 	struct err e;
 	struct job *jobs = NULL;
 	struct jval *removed = NULL;
 	size_t n = 0, i, count = 0;
-	const char *value;
-	int64_t older = 7 * 86400000LL;
-	bool all = false, all_projects = false;
-	int id, rc = EXIT_OK;
+	int64_t older = opt_num(&a->opt, O_OLDER, 7 * 86400000LL);
+	bool all = opt_has(&a->opt, O_ALL);
+	bool all_projects = opt_has(&a->opt, O_ALL_PROJECTS);
+	int rc = EXIT_OK;
 
 	memset(&f, 0, sizeof(f));
 	err_clear(&e);
-	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
-		return cmd_error(ctx, &e);
-	while (e.code == ERR_NONE &&
-	    (id = opt_next(&st, options, &value, &e)) > 0) {
-		switch (id) {
-		case O_OLDER:
-			opt_duration("older-than", value, &older, &e);
-			break;
-		case O_STATUS:
-			if (cmd_status_mask(value, &f.statuses, &e) == 0 &&
-			    (f.statuses & STATUS_ACTIVE))
-				err_set(&e, ERR_USAGE, "clean removes ended "
-				    "jobs only, not '%s' ones", value);
-			break;
-		case O_ALL:
-			all = true;
-			break;
-		case O_ALL_PROJECTS:
-			all_projects = true;
-			break;
-		}
-	}
-	if (e.code == ERR_NONE && st.nwords > 0)
-		err_set(&e, ERR_USAGE, "unexpected argument '%s'",
-		    st.words[0]);
-	opt_free(&st);
-	if (e.code != ERR_NONE)
-		return cmd_error(ctx, &e);
+	f.statuses = cmd_status_bits(&a->opt, O_STATUS);
 	if (f.statuses == 0)
 		f.statuses = STATUS_ENDED;
 	f.project = all_projects ? NULL : ctx->project;
@@ -177,16 +169,12 @@ cmd_clean(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_clean_entry = {
 	.name = "clean",
-	.args = "[options]",
 	.summary = "Delete ended jobs and their logs.",
-	.usage =
-	    "      --older-than DUR ended more than DUR ago (default 7d)\n"
-	    "  -s, --status STATUS  only ended jobs with STATUS (repeatable)\n"
-	    "  -a, --all            every ended job, whatever its age\n"
-	    "      --all-projects   in every project, not just this one\n"
-	    "      --json           print {count, removed: [ids]}\n"
-	    "  -h, --help           show this help\n",
-	.options = options,
+	.grammar = {
+		.options = options,
+		.json_help = "print {count, removed: [ids]}",
+	},
 	.flags = CMD_STORE | CMD_RECONCILE,
+	.check = clean_check,
 	.exec = cmd_clean,
 };

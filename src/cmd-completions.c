@@ -9,28 +9,35 @@
 
 #include "cmd.h"
 #include "job.h"
-#include "opt.h"
 #include "store.h"
 
-static const struct opt_spec options[] = {
-	{ NULL, 0, OPT_NONE, 0 },
+static const struct opt_word shells[] = {
+	{ "bash", "source <(job completions bash)" },
+	{ "zsh", "source <(job completions zsh)" },
+	{ "fish", "job completions fish | source" },
+	{ "refs", NULL },	/* what the scripts call for names and ids */
+	{ NULL, NULL },
 };
-
-/* Commands whose words are job references. */
-static bool
-takes_refs(const struct cmd_entry *c)
-{
-	return strstr(c->args, "REF") != NULL;
-}
 
 static void
 print_flags(const struct cmd_entry *c, const char *sep)
 {
 	const struct opt_spec *o;
 
-	for (o = c->options; o != NULL && o->name != NULL; o++)
+	for (o = c->grammar.options; o != NULL && o->name != NULL; o++)
 		printf("--%s%s", o->name, sep);
 	printf("--json%s--help", sep);
+}
+
+/* The listed fixed operands of a command, space-separated. */
+static void
+print_words(const struct cmd_entry *c)
+{
+	const struct opt_word *w;
+
+	for (w = c->grammar.words; w->word != NULL; w++)
+		if (w->help != NULL)
+			printf("%s ", w->word);
 }
 
 static void
@@ -57,17 +64,22 @@ print_bash(void)
 	printf("\tesac\n\tcase \"$cur\" in\n\t-*) COMPREPLY=($(compgen -W "
 	    "\"$flags\" -- \"$cur\")) ;;\n\t*)\n\t\tcase \"$cmd\" in\n\t\t");
 	for (p = cmd_table; *p != NULL; p++)
-		if (takes_refs(*p))
+		if ((*p)->flags & CMD_REFS)
 			printf("%s|", (*p)->name);
 	printf("_refs) COMPREPLY=($(compgen -W \"$(job completions refs "
 	    "2>/dev/null)\" -- \"$cur\")) ;;\n\t\thelp) COMPREPLY=($(compgen "
 	    "-W \"");
 	for (p = cmd_table; *p != NULL; p++)
 		printf("%s ", (*p)->name);
-	printf("\" -- \"$cur\")) ;;\n\t\tskills) COMPREPLY=($(compgen -W "
-	    "\"show install uninstall\" -- \"$cur\")) ;;\n"
-	    "\t\tcompletions) COMPREPLY=($(compgen -W \"bash zsh fish\" -- "
-	    "\"$cur\")) ;;\n\t\t*) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
+	printf("\" -- \"$cur\")) ;;\n");
+	for (p = cmd_table; *p != NULL; p++) {
+		if ((*p)->grammar.words == NULL)
+			continue;
+		printf("\t\t%s) COMPREPLY=($(compgen -W \"", (*p)->name);
+		print_words(*p);
+		printf("\" -- \"$cur\")) ;;\n");
+	}
+	printf("\t\t*) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
 	    "\t\tesac ;;\n\tesac\n}\ncomplete -F _job job\n");
 }
 
@@ -82,16 +94,23 @@ print_fish(void)
 	for (p = cmd_table; *p != NULL; p++) {
 		printf("complete -c job -n __fish_use_subcommand -a %s "
 		    "-d '%s'\n", (*p)->name, (*p)->summary);
-		for (o = (*p)->options; o != NULL && o->name != NULL; o++)
+		for (o = (*p)->grammar.options; o != NULL && o->name != NULL;
+		    o++)
 			printf("complete -c job -n '__fish_seen_subcommand_from "
 			    "%s' -l %s%s\n", (*p)->name, o->name,
-			    o->arg == OPT_VALUE ? " -r" : "");
+			    o->type != OPT_FLAG ? " -r" : "");
 		printf("complete -c job -n '__fish_seen_subcommand_from %s' "
 		    "-l json\n", (*p)->name);
-		if (takes_refs(*p))
+		if ((*p)->flags & CMD_REFS)
 			printf("complete -c job -n '__fish_seen_subcommand_from "
 			    "%s' -a '(job completions refs 2>/dev/null)'\n",
 			    (*p)->name);
+		if ((*p)->grammar.words != NULL) {
+			printf("complete -c job -n '__fish_seen_subcommand_from "
+			    "%s' -a '", (*p)->name);
+			print_words(*p);
+			printf("'\n");
+		}
 	}
 }
 
@@ -119,23 +138,11 @@ print_refs(struct ctx *ctx)
 }
 
 static int
-cmd_completions(struct ctx *ctx, int argc, char **argv)
+cmd_completions(struct ctx *ctx, struct cmd_args *a)
 {
-	struct opt_state st;
-	struct err e;
-	const char *value, *shell;
+	const char *shell = a->opt.operands[0];
 	int rc = EXIT_OK;
 
-	err_clear(&e);
-	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
-		return cmd_error(ctx, &e);
-	if (opt_next(&st, options, &value, &e) == 0 && st.nwords != 1)
-		err_set(&e, ERR_USAGE, "say bash, zsh or fish");
-	if (e.code != ERR_NONE) {
-		opt_free(&st);
-		return cmd_error(ctx, &e);
-	}
-	shell = st.words[0];
 	if (strcmp(shell, "bash") == 0)
 		print_bash();
 	else if (strcmp(shell, "zsh") == 0) {
@@ -146,32 +153,25 @@ cmd_completions(struct ctx *ctx, int argc, char **argv)
 		print_bash();
 	} else if (strcmp(shell, "fish") == 0)
 		print_fish();
-	else if (strcmp(shell, "refs") == 0) {
-		/* Only this action needs the store: a script must print even
-		 * where JOB_HOME is refused. */
+	else {
+		/* Only refs needs the store: a script must print even where
+		 * JOB_HOME is refused. */
 		rc = cmd_setup(ctx, CMD_STORE);
 		if (rc == 0)
 			rc = print_refs(ctx);
 	}
-	else {
-		err_set(&e, ERR_USAGE, "unknown shell '%s': say bash, zsh or "
-		    "fish", shell);
-		rc = cmd_error(ctx, &e);
-	}
-	opt_free(&st);
 	return rc;
 }
 
 const struct cmd_entry cmd_completions_entry = {
 	.name = "completions",
-	.args = "bash|zsh|fish",
 	.summary = "Print a shell completion script.",
-	.usage =
-	    "  bash                 source <(job completions bash)\n"
-	    "  zsh                  source <(job completions zsh)\n"
-	    "  fish                 job completions fish | source\n"
-	    "  -h, --help           show this help\n",
-	.options = options,
+	.grammar = {
+		.noun = "shell",
+		.words = shells,
+		.min = 1,
+		.max = 1,
+	},
 	.flags = 0,
 	.exec = cmd_completions,
 };

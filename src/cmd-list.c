@@ -12,11 +12,20 @@
 enum { O_ALL = 1, O_STATUS, O_NAME, O_LIMIT };
 
 static const struct opt_spec options[] = {
-	{ "all", 'a', OPT_NONE, O_ALL },
-	{ "status", 's', OPT_VALUE, O_STATUS },
-	{ "name", 'n', OPT_VALUE, O_NAME },
-	{ "limit", 'l', OPT_VALUE, O_LIMIT },
-	{ NULL, 0, OPT_NONE, 0 },
+	{ .name = "all", .short_name = 'a', .type = OPT_FLAG, .id = O_ALL,
+	  .help = "jobs of every project" },
+	{ .name = "status", .short_name = 's', .type = OPT_STRING,
+	  .id = O_STATUS, .value_name = "STATUS",
+	  .help = "only jobs with STATUS (repeatable)",
+	  .check = cmd_status_check },
+	{ .name = "name", .short_name = 'n', .type = OPT_STRING, .id = O_NAME,
+	  .value_name = "NAME",
+	  .help = "only jobs named NAME" },
+	{ .name = "limit", .short_name = 'l', .type = OPT_INT, .id = O_LIMIT,
+	  .value_name = "N",
+	  .help = "at most N jobs (default 50; 0: no limit)",
+	  .max = INT32_MAX },
+	{ NULL },
 };
 
 static void
@@ -30,8 +39,8 @@ print_table(const struct ctx *ctx, const struct job *jobs, size_t n)
 		char name[256];
 		out_escape(jobs[i].name ? jobs[i].name : "-", name,
 		    sizeof(name));
-		if ((int)strlen(name) > wname)
-			wname = (int)strlen(name);
+		if (out_columns(name) > wname)
+			wname = out_columns(name);
 	}
 	if (wname > 24)
 		wname = 24;
@@ -46,10 +55,9 @@ print_table(const struct ctx *ctx, const struct job *jobs, size_t n)
 		int used;
 
 		out_escape(j->name ? j->name : "-", name, sizeof(name));
-		if ((int)strlen(name) > wname) {
-			name[wname - 1] = '~';
-			name[wname] = '\0';
-		}
+		/* Cut on whole characters, to columns: "~" says so. */
+		if (out_columns(name) > wname)
+			strcpy(name + out_fit(name, wname - 1, NULL), "~");
 		out_escape(j->command, cmd, sizeof(cmd));
 		if (j->signal != NULL)
 			snprintf(code, sizeof(code), "%s", j->signal);
@@ -71,53 +79,29 @@ print_table(const struct ctx *ctx, const struct job *jobs, size_t n)
 		/* Cut the command to the terminal, never the columns. */
 		used = 26 + 2 + wname + 2 + 11 + 2 + 7 + 2 + 8 + 2 + 5 + 2;
 		if (width > 0 && width - used > 3 &&
-		    (int)strlen(cmd) > width - used) {
-			cmd[width - used - 3] = '\0';
-			strcat(cmd, "...");
+		    out_columns(cmd) > width - used) {
+			size_t cut = out_fit(cmd, width - used - 3, NULL);
+			snprintf(cmd + cut, sizeof(cmd) - cut, "...");
 		}
 		printf("%s\n", cmd);
 	}
 }
 
 static int
-cmd_list(struct ctx *ctx, int argc, char **argv)
+cmd_list(struct ctx *ctx, struct cmd_args *a)
 {
-	struct opt_state st;
 	struct store_filter f;
 	struct err e;
 	struct job *jobs = NULL;
 	size_t n = 0;
-	const char *value;
-	bool all = false;
-	int id, rc = EXIT_OK;
+	bool all = opt_has(&a->opt, O_ALL);
+	int rc = EXIT_OK;
 
 	memset(&f, 0, sizeof(f));
-	f.limit = 50;
 	err_clear(&e);
-	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
-		return cmd_error(ctx, &e);
-	while (e.code == ERR_NONE &&
-	    (id = opt_next(&st, options, &value, &e)) > 0) {
-		switch (id) {
-		case O_ALL:
-			all = true;
-			break;
-		case O_STATUS:
-			cmd_status_mask(value, &f.statuses, &e);
-			break;
-		case O_NAME:
-			f.name = value;
-			break;
-		case O_LIMIT:
-			opt_int("limit", value, 0, INT32_MAX, &f.limit, &e);
-			break;
-		}
-	}
-	if (e.code == ERR_NONE && st.nwords > 0)
-		err_set(&e, ERR_USAGE, "unexpected argument '%s'",
-		    st.words[0]);
-	if (e.code != ERR_NONE)
-		goto fail;
+	f.limit = opt_num(&a->opt, O_LIMIT, 50);
+	f.name = opt_str(&a->opt, O_NAME, NULL);
+	f.statuses = cmd_status_bits(&a->opt, O_STATUS);
 	f.project = all ? NULL : ctx->project;
 	if (store_job_list(ctx->store, &f, &jobs, &n, &e) < 0)
 		goto fail;
@@ -138,22 +122,16 @@ fail:
 	rc = cmd_error(ctx, &e);
 out:
 	job_free_array(jobs, n);
-	opt_free(&st);
 	return rc;
 }
 
 const struct cmd_entry cmd_list_entry = {
 	.name = "list",
-	.args = "[options]",
 	.summary = "List the project's jobs, newest first.",
-	.usage =
-	    "  -a, --all            jobs of every project\n"
-	    "  -s, --status STATUS  only jobs with STATUS (repeatable)\n"
-	    "  -n, --name NAME      only jobs named NAME\n"
-	    "  -l, --limit N        at most N jobs (default 50; 0: no limit)\n"
-	    "      --json           print an array of records\n"
-	    "  -h, --help           show this help\n",
-	.options = options,
+	.grammar = {
+		.options = options,
+		.json_help = "print an array of records",
+	},
 	.flags = CMD_STORE | CMD_RECONCILE,
 	.exec = cmd_list,
 };

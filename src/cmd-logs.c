@@ -32,14 +32,28 @@
 enum { O_TAIL = 1, O_HEAD, O_FOLLOW, O_SINCE, O_MAX_BYTES, O_PLAIN, O_GREP };
 
 static const struct opt_spec options[] = {
-	{ "tail", 'n', OPT_VALUE, O_TAIL },
-	{ "head", 0, OPT_VALUE, O_HEAD },
-	{ "follow", 'f', OPT_NONE, O_FOLLOW },
-	{ "since", 0, OPT_VALUE, O_SINCE },
-	{ "max-bytes", 0, OPT_VALUE, O_MAX_BYTES },
-	{ "plain", 'p', OPT_NONE, O_PLAIN },
-	{ "grep", 'g', OPT_VALUE, O_GREP },
-	{ NULL, 0, OPT_NONE, 0 },
+	{ .name = "tail", .short_name = 'n', .type = OPT_INT, .id = O_TAIL,
+	  .value_name = "N",
+	  .help = "the last N lines (says how many were left out)" },
+	{ .name = "head", .type = OPT_INT, .id = O_HEAD, .value_name = "N",
+	  .help = "the first N lines" },
+	{ .name = "since", .type = OPT_INT, .id = O_SINCE,
+	  .value_name = "OFFSET",
+	  .help = "from byte OFFSET (a next_offset from --json)" },
+	{ .name = "max-bytes", .type = OPT_INT, .id = O_MAX_BYTES,
+	  .value_name = "N",
+	  .help = "with --json: at most N bytes of log (default 1 MiB)",
+	  .min = 1, .max = INT32_MAX },
+	{ .name = "plain", .short_name = 'p', .type = OPT_FLAG, .id = O_PLAIN,
+	  .help = "drop ANSI escapes; keep only the final state of\n"
+	    "lines redrawn with carriage returns" },
+	{ .name = "grep", .short_name = 'g', .type = OPT_STRING, .id = O_GREP,
+	  .value_name = "REGEX",
+	  .help = "only lines matching REGEX (POSIX ERE), as N:line" },
+	{ .name = "follow", .short_name = 'f', .type = OPT_FLAG,
+	  .id = O_FOLLOW,
+	  .help = "stream until the job ends; exit with its status" },
+	{ NULL },
 };
 
 struct logs_opts {
@@ -370,91 +384,43 @@ io:
 }
 
 static int
-cmd_logs(struct ctx *ctx, int argc, char **argv)
+logs_check(const struct ctx *ctx, const struct opt_args *a, struct err *e)
 {
-	struct opt_state st;
-	struct logs_opts o = { -1, -1, 0, -1, false, false, NULL };
-	struct err e;
-	struct job *jobs;
-	const char *value;
-	int id, rc;
-
-	err_clear(&e);
-	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
-		return cmd_error(ctx, &e);
-	while (e.code == ERR_NONE &&
-	    (id = opt_next(&st, options, &value, &e)) > 0) {
-		switch (id) {
-		case O_TAIL:
-			opt_int("tail", value, 0, INT64_MAX, &o.tail, &e);
-			break;
-		case O_HEAD:
-			opt_int("head", value, 0, INT64_MAX, &o.head, &e);
-			break;
-		case O_SINCE:
-			opt_int("since", value, 0, INT64_MAX, &o.since, &e);
-			break;
-		case O_MAX_BYTES:
-			opt_int("max-bytes", value, 1, INT32_MAX,
-			    &o.max_bytes, &e);
-			break;
-		case O_FOLLOW:
-			o.follow = true;
-			break;
-		case O_PLAIN:
-			o.plain = true;
-			break;
-		case O_GREP:
-			o.grep = value;
-			break;
-		}
-	}
-	if (e.code == ERR_NONE && st.nwords != 1)
-		err_set(&e, ERR_USAGE, st.nwords == 0 ? "no job given" :
-		    "one job at a time: unexpected '%s'", st.words[1]);
-	if (e.code == ERR_NONE && o.follow && ctx->json)
-		err_set(&e, ERR_USAGE, "--follow streams text: with --json, "
-		    "poll with --since NEXT_OFFSET instead");
-	if (e.code == ERR_NONE && o.follow && o.head >= 0)
-		err_set(&e, ERR_USAGE, "--follow and --head do not go "
+	if (opt_has(a, O_FOLLOW) && ctx->json)
+		return err_set(e, ERR_USAGE, "--follow streams text: with "
+		    "--json, poll with --since NEXT_OFFSET instead");
+	if (opt_has(a, O_FOLLOW) && opt_has(a, O_HEAD))
+		return err_set(e, ERR_USAGE, "--follow and --head do not go "
 		    "together");
-	if (e.code != ERR_NONE) {
-		opt_free(&st);
-		return cmd_error(ctx, &e);
-	}
-	rc = cmd_resolve_jobs(ctx, st.words, 1, &jobs);
-	opt_free(&st);
-	if (rc != 0)
-		return rc;
-	rc = show_logs(ctx, &jobs[0], &o);
-	job_free_array(jobs, 1);
-	return rc;
+	return 0;
+}
+
+static int
+cmd_logs(struct ctx *ctx, struct cmd_args *a)
+{
+	struct logs_opts o = {
+		opt_num(&a->opt, O_TAIL, -1),
+		opt_num(&a->opt, O_HEAD, -1),
+		opt_num(&a->opt, O_SINCE, 0),
+		opt_num(&a->opt, O_MAX_BYTES, -1),
+		opt_has(&a->opt, O_FOLLOW),
+		opt_has(&a->opt, O_PLAIN),
+		opt_str(&a->opt, O_GREP, NULL),
+	};
+
+	return show_logs(ctx, &a->jobs[0], &o);
 }
 
 const struct cmd_entry cmd_logs_entry = {
 	.name = "logs",
-	.args = "[options] REF",
 	.summary = "Print a job's output (stdout and stderr, interleaved).",
-	.usage =
-	    "  -n, --tail N         the last N lines (says how many were "
-	    "left out)\n"
-	    "      --head N         the first N lines\n"
-	    "      --since OFFSET   from byte OFFSET (a next_offset from "
-	    "--json)\n"
-	    "      --max-bytes N    with --json: at most N bytes of log "
-	    "(default 1 MiB)\n"
-	    "  -p, --plain          drop ANSI escapes; keep only the final "
-	    "state of\n"
-	    "                       lines redrawn with carriage returns\n"
-	    "  -g, --grep REGEX     only lines matching REGEX (POSIX ERE), as "
-	    "N:line\n"
-	    "  -f, --follow         stream until the job ends; exit with its "
-	    "status\n"
-	    "      --json           {id, offset, next_offset, size, eof, "
-	    "truncated,\n"
-	    "                       omitted_lines, data}\n"
-	    "  -h, --help           show this help\n",
-	.options = options,
-	.flags = CMD_STORE | CMD_RECONCILE,
+	.grammar = {
+		.options = options,
+		CMD_REF_OPERANDS(1, 1),
+		.json_help = "{id, offset, next_offset, size, eof, truncated,\n"
+		    "omitted_lines, data}",
+	},
+	.flags = CMD_STORE | CMD_RECONCILE | CMD_REFS,
+	.check = logs_check,
 	.exec = cmd_logs,
 };

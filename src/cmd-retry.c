@@ -10,39 +10,22 @@
 enum { O_WAIT = 1 };
 
 static const struct opt_spec options[] = {
-	{ "wait", 'w', OPT_NONE, O_WAIT },
-	{ NULL, 0, OPT_NONE, 0 },
+	{ .name = "wait", .short_name = 'w', .type = OPT_FLAG, .id = O_WAIT,
+	  .help = "wait for the new job to end, as 'job wait'" },
+	{ NULL },
 };
 
 static int
-cmd_retry(struct ctx *ctx, int argc, char **argv)
+cmd_retry(struct ctx *ctx, struct cmd_args *a)
 {
-	struct opt_state st;
 	struct err e;
-	struct job *orig = NULL, spec, job;
-	const char *value;
+	struct job *orig = &a->jobs[0], spec, job;
+	bool wait = opt_has(&a->opt, O_WAIT), existing;
 	struct life l;
-	bool wait = false, existing;
-	int id, rc;
+	int rc = EXIT_OK;
 
 	err_clear(&e);
 	memset(&job, 0, sizeof(job));
-	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
-		return cmd_error(ctx, &e);
-	while ((id = opt_next(&st, options, &value, &e)) > 0)
-		if (id == O_WAIT)
-			wait = true;
-	if (e.code == ERR_NONE && st.nwords != 1)
-		err_set(&e, ERR_USAGE, st.nwords == 0 ? "no job given" :
-		    "one job at a time: unexpected '%s'", st.words[1]);
-	if (e.code != ERR_NONE) {
-		opt_free(&st);
-		return cmd_error(ctx, &e);
-	}
-	rc = cmd_resolve_jobs(ctx, st.words, 1, &orig);
-	opt_free(&st);
-	if (rc != 0)
-		return rc;
 	/* Same command, name, cwd, project, limits, env and context; a new
 	 * id, no key (keys name one job), and a link to the original. */
 	spec = *orig;
@@ -60,20 +43,18 @@ cmd_retry(struct ctx *ctx, int argc, char **argv)
 	else
 		printf("%s\n", job.id);
 	job_free(&job);
-	job_free_array(orig, 1);
 	return rc;
 }
 
 const struct cmd_entry cmd_retry_entry = {
 	.name = "retry",
-	.args = "[options] REF",
 	.summary = "Start a job again: same command, name, folder, timeout, "
 	    "env and context.",
-	.usage =
-	    "  -w, --wait           wait for the new job to end, as 'job wait'\n"
-	    "      --json           print the new job's record\n"
-	    "  -h, --help           show this help\n",
-	.options = options,
-	.flags = CMD_STORE | CMD_RECONCILE,
+	.grammar = {
+		.options = options,
+		CMD_REF_OPERANDS(1, 1),
+		.json_help = "print the new job's record",
+	},
+	.flags = CMD_STORE | CMD_RECONCILE | CMD_REFS,
 	.exec = cmd_retry,
 };

@@ -21,10 +21,22 @@ extern const size_t job_skill_len;
 enum { O_PROJECT = 1, O_DIR, O_FORCE };
 
 static const struct opt_spec options[] = {
-	{ "project", 0, OPT_NONE, O_PROJECT },
-	{ "dir", 'd', OPT_VALUE, O_DIR },
-	{ "force", 'f', OPT_NONE, O_FORCE },
-	{ NULL, 0, OPT_NONE, 0 },
+	{ .name = "project", .type = OPT_FLAG, .id = O_PROJECT,
+	  .help = "use the project root instead of ~" },
+	{ .name = "dir", .short_name = 'd', .type = OPT_STRING, .id = O_DIR,
+	  .value_name = "DIR",
+	  .help = "write DIR/SKILL.md only" },
+	{ .name = "force", .short_name = 'f', .type = OPT_FLAG, .id = O_FORCE,
+	  .help = "overwrite or remove a changed file" },
+	{ NULL },
+};
+
+static const struct opt_word actions[] = {
+	{ "show", "print skills/job/SKILL.md (built into job)" },
+	{ "install", "write it to ~/.claude/skills/job/ and\n"
+	    "~/.agents/skills/job/" },
+	{ "uninstall", "remove what install wrote" },
+	{ NULL, NULL },
 };
 
 enum state { ABSENT, SAME, CHANGED, UNREADABLE };
@@ -230,45 +242,27 @@ uninstall(char paths[2][PATH_MAX], int n, bool force,
 }
 
 static int
-cmd_skills(struct ctx *ctx, int argc, char **argv)
+skills_check(const struct ctx *ctx, const struct opt_args *a, struct err *e)
 {
-	struct opt_state st;
+	(void)ctx;
+	if (opt_has(a, O_PROJECT) && opt_has(a, O_DIR))
+		return err_set(e, ERR_USAGE, "--project and --dir do not go "
+		    "together");
+	return 0;
+}
+
+static int
+cmd_skills(struct ctx *ctx, struct cmd_args *a)
+{
 	struct err e;
 	struct jval *files = NULL;
 	char paths[2][PATH_MAX];
-	const char *value, *dir = NULL, *action;
-	bool project = false, force = false;
-	int id, n, rc = EXIT_OK;
+	const char *action = a->opt.operands[0];
+	bool force = opt_has(&a->opt, O_FORCE);
+	int n, rc = EXIT_OK;
 
 	err_clear(&e);
-	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
-		return cmd_error(ctx, &e);
-	while (e.code == ERR_NONE &&
-	    (id = opt_next(&st, options, &value, &e)) > 0) {
-		if (id == O_PROJECT)
-			project = true;
-		else if (id == O_DIR)
-			dir = value;
-		else if (id == O_FORCE)
-			force = true;
-	}
-	action = st.nwords > 0 ? st.words[0] : "";
-	if (e.code == ERR_NONE && st.nwords != 1)
-		err_set(&e, ERR_USAGE, st.nwords == 0 ? "say show, install or "
-		    "uninstall" : "unexpected argument '%s'", st.words[1]);
-	else if (e.code == ERR_NONE && strcmp(action, "show") != 0 &&
-	    strcmp(action, "install") != 0 && strcmp(action, "uninstall") != 0)
-		err_set(&e, ERR_USAGE, "unknown action '%s': say show, install "
-		    "or uninstall", action);
-	else if (e.code == ERR_NONE && project && dir != NULL)
-		err_set(&e, ERR_USAGE, "--project and --dir do not go "
-		    "together");
-	if (e.code != ERR_NONE) {
-		opt_free(&st);
-		return cmd_error(ctx, &e);
-	}
 	if (strcmp(action, "show") == 0) {
-		opt_free(&st);
 		if (ctx->json) {
 			struct jval *o = jobj();
 			jset_strn(o, "skill", job_skill, job_skill_len);
@@ -277,11 +271,10 @@ cmd_skills(struct ctx *ctx, int argc, char **argv)
 			fwrite(job_skill, 1, job_skill_len, stdout);
 		return EXIT_OK;
 	}
-	n = targets(ctx, project, dir, paths, &e);
-	if (n < 0) {
-		opt_free(&st);
+	n = targets(ctx, opt_has(&a->opt, O_PROJECT),
+	    opt_str(&a->opt, O_DIR, NULL), paths, &e);
+	if (n < 0)
 		return cmd_error(ctx, &e);
-	}
 	if (ctx->json)
 		files = jarr();
 	if ((strcmp(action, "install") == 0 ?
@@ -294,25 +287,21 @@ cmd_skills(struct ctx *ctx, int argc, char **argv)
 		jset(o, "files", files);
 		jprint(o, stdout);
 	}
-	opt_free(&st);
 	return rc;
 }
 
 const struct cmd_entry cmd_skills_entry = {
 	.name = "skills",
-	.args = "[options] show|install|uninstall",
 	.summary = "Show the agent skill, or install it where agents find it.",
-	.usage =
-	    "  show                 print skills/job/SKILL.md (built into job)\n"
-	    "  install              write it to ~/.claude/skills/job/ and\n"
-	    "                       ~/.agents/skills/job/\n"
-	    "  uninstall            remove what install wrote\n"
-	    "      --project        use the project root instead of ~\n"
-	    "  -d, --dir DIR        write DIR/SKILL.md only\n"
-	    "  -f, --force          overwrite or remove a changed file\n"
-	    "      --json           print {action, files: [{path, result}]}\n"
-	    "  -h, --help           show this help\n",
-	.options = options,
+	.grammar = {
+		.options = options,
+		.noun = "action",
+		.words = actions,
+		.min = 1,
+		.max = 1,
+		.json_help = "print {action, files: [{path, result}]}",
+	},
 	.flags = 0,
+	.check = skills_check,
 	.exec = cmd_skills,
 };

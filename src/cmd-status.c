@@ -8,14 +8,9 @@
 #include "home.h"
 #include "job.h"
 #include "json.h"
-#include "opt.h"
 #include "out.h"
 #include "proc.h"
 #include "store.h"
-
-static const struct opt_spec options[] = {
-	{ NULL, 0, OPT_NONE, 0 },
-};
 
 static void
 field(const char *key, const char *value)
@@ -225,50 +220,26 @@ store_status(struct ctx *ctx)
 }
 
 static int
-cmd_status(struct ctx *ctx, int argc, char **argv)
+cmd_status(struct ctx *ctx, struct cmd_args *a)
 {
-	struct opt_state st;
-	struct err e;
-	struct job *jobs;
-	const char *value;
-	int rc;
-
-	err_clear(&e);
-	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
-		return cmd_error(ctx, &e);
-	if (opt_next(&st, options, &value, &e) == 0 && st.nwords > 1)
-		err_set(&e, ERR_USAGE, "one job at a time: unexpected '%s'",
-		    st.words[1]);
-	if (e.code != ERR_NONE) {
-		opt_free(&st);
-		return cmd_error(ctx, &e);
-	}
-	if (st.nwords == 0) {
-		opt_free(&st);
+	if (a->njobs == 0)
 		return store_status(ctx);
-	}
-	rc = cmd_resolve_jobs(ctx, st.words, 1, &jobs);
-	opt_free(&st);
-	if (rc != 0)
-		return rc;
 	if (ctx->json) {
-		struct jval *o = cmd_job_json(ctx, &jobs[0]);
-		jset(o, "processes", processes_json(&jobs[0]));
+		struct jval *o = cmd_job_json(ctx, &a->jobs[0]);
+		jset(o, "processes", processes_json(&a->jobs[0]));
 		jprint(o, stdout);
 	} else
-		print_job(ctx, &jobs[0]);
-	job_free_array(jobs, 1);
+		print_job(ctx, &a->jobs[0]);
 	return EXIT_OK;
 }
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.args = "[options] [REF]",
 	.summary = "Show a job's record and processes, or the store's state.",
-	.usage =
-	    "      --json           print the record as JSON\n"
-	    "  -h, --help           show this help\n",
-	.options = options,
-	.flags = CMD_STORE | CMD_RECONCILE,
+	.grammar = {
+		CMD_REF_OPERANDS(0, 1),
+		.json_help = "print the record as JSON",
+	},
+	.flags = CMD_STORE | CMD_RECONCILE | CMD_REFS,
 	.exec = cmd_status,
 };

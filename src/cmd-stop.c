@@ -15,64 +15,54 @@
 
 enum { O_GRACE = 1, O_SIGNAL, O_FORCE };
 
+static int check_signal(const char *value, int64_t *sig, struct err *e);
+
 static const struct opt_spec options[] = {
-	{ "grace", 'g', OPT_VALUE, O_GRACE },
-	{ "signal", 's', OPT_VALUE, O_SIGNAL },
-	{ "force", 'f', OPT_NONE, O_FORCE },
-	{ NULL, 0, OPT_NONE, 0 },
+	{ .name = "grace", .short_name = 'g', .type = OPT_DURATION,
+	  .id = O_GRACE, .value_name = "DUR",
+	  .help = "wait DUR after the first signal before SIGKILL\n"
+	    "(default: the job's --grace, 5s)" },
+	{ .name = "signal", .short_name = 's', .type = OPT_STRING,
+	  .id = O_SIGNAL, .value_name = "SIG",
+	  .help = "send SIG first instead of SIGTERM",
+	  .check = check_signal },
+	{ .name = "force", .short_name = 'f', .type = OPT_FLAG, .id = O_FORCE,
+	  .help = "send SIGKILL at once" },
+	{ NULL },
 };
 
 static int
-cmd_stop(struct ctx *ctx, int argc, char **argv)
+check_signal(const char *value, int64_t *sig, struct err *e)
 {
-	struct opt_state st;
+	*sig = proc_signal_number(value);
+	if (*sig <= 0)
+		return err_set(e, ERR_USAGE, "unknown signal '%s'", value);
+	return 0;
+}
+
+static int
+cmd_stop(struct ctx *ctx, struct cmd_args *a)
+{
 	struct err e;
-	struct job *refs = NULL, *jobs = NULL;
-	const char *value;
+	struct job *refs = a->jobs, *jobs = NULL;
 	struct life l;
-	int64_t grace = -1;
-	int id, i, sig = SIGTERM, rc = EXIT_OK, n = 0;
+	int64_t grace = opt_num(&a->opt, O_GRACE, -1);
+	int i, sig = (int)opt_num(&a->opt, O_SIGNAL, SIGTERM), rc = EXIT_OK;
+	int n = 0;
 
 	err_clear(&e);
-	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
-		return cmd_error(ctx, &e);
-	while (e.code == ERR_NONE &&
-	    (id = opt_next(&st, options, &value, &e)) > 0) {
-		switch (id) {
-		case O_GRACE:
-			opt_duration("grace", value, &grace, &e);
-			break;
-		case O_SIGNAL:
-			sig = proc_signal_number(value);
-			if (sig <= 0)
-				err_set(&e, ERR_USAGE, "unknown signal '%s'",
-				    value);
-			break;
-		case O_FORCE:
-			sig = SIGKILL;
-			grace = 0;
-			break;
-		}
+	if (opt_has(&a->opt, O_FORCE)) {
+		sig = SIGKILL;
+		grace = 0;
 	}
-	if (e.code == ERR_NONE && st.nwords == 0)
-		err_set(&e, ERR_USAGE, "no job given");
-	if (e.code != ERR_NONE) {
-		opt_free(&st);
-		return cmd_error(ctx, &e);
-	}
-	rc = cmd_resolve_jobs(ctx, st.words, st.nwords, &refs);
-	if (rc != 0) {
-		opt_free(&st);
-		return rc;
-	}
-	jobs = calloc((size_t)st.nwords, sizeof(*jobs));
+	jobs = calloc((size_t)a->njobs, sizeof(*jobs));
 	if (jobs == NULL) {
 		err_set(&e, ERR_IO, "out of memory");
 		rc = cmd_error(ctx, &e);
 		goto out;
 	}
 	cmd_life(ctx, &l);
-	for (n = 0; n < st.nwords; n++)
+	for (n = 0; n < a->njobs; n++)
 		if (life_stop(&l, refs[n].id, sig, grace, &jobs[n], &e) < 0) {
 			rc = cmd_error(ctx, &e);
 			goto out;
@@ -83,27 +73,19 @@ cmd_stop(struct ctx *ctx, int argc, char **argv)
 		for (i = 0; i < n; i++)
 			cmd_print_job_line(ctx, &jobs[i]);
 out:
-	job_free_array(refs, (size_t)st.nwords);
 	if (jobs != NULL)
 		job_free_array(jobs, (size_t)n);
-	opt_free(&st);
 	return rc;
 }
 
 const struct cmd_entry cmd_stop_entry = {
 	.name = "stop",
-	.args = "[options] REF...",
 	.summary = "Stop jobs and every process in them.",
-	.usage =
-	    "  -g, --grace DUR      wait DUR after the first signal before "
-	    "SIGKILL\n"
-	    "                       (default: the job's --grace, 5s)\n"
-	    "  -s, --signal SIG     send SIG first instead of SIGTERM\n"
-	    "  -f, --force          send SIGKILL at once\n"
-	    "      --json           print the record (an array for several "
-	    "jobs)\n"
-	    "  -h, --help           show this help\n",
-	.options = options,
-	.flags = CMD_STORE | CMD_RECONCILE,
+	.grammar = {
+		.options = options,
+		CMD_REF_OPERANDS(1, -1),
+		.json_help = "print the record (an array for several jobs)",
+	},
+	.flags = CMD_STORE | CMD_RECONCILE | CMD_REFS,
 	.exec = cmd_stop,
 };

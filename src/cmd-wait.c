@@ -31,12 +31,22 @@
 enum { O_TIMEOUT = 1, O_UNTIL, O_PORT, O_HOST, O_ANY };
 
 static const struct opt_spec options[] = {
-	{ "timeout", 't', OPT_VALUE, O_TIMEOUT },
-	{ "until", 'u', OPT_VALUE, O_UNTIL },
-	{ "port", 'p', OPT_VALUE, O_PORT },
-	{ "host", 0, OPT_VALUE, O_HOST },
-	{ "any", 0, OPT_NONE, O_ANY },
-	{ NULL, 0, OPT_NONE, 0 },
+	{ .name = "timeout", .short_name = 't', .type = OPT_DURATION,
+	  .id = O_TIMEOUT, .value_name = "DUR",
+	  .help = "give up after DUR and exit 75" },
+	{ .name = "until", .short_name = 'u', .type = OPT_STRING,
+	  .id = O_UNTIL, .value_name = "REGEX",
+	  .help = "return 0 once a line of output matches REGEX (ERE)" },
+	{ .name = "port", .short_name = 'p', .type = OPT_INT, .id = O_PORT,
+	  .value_name = "N",
+	  .help = "return 0 once TCP port N accepts connections",
+	  .min = 1, .max = 65535 },
+	{ .name = "host", .type = OPT_STRING, .id = O_HOST,
+	  .value_name = "HOST",
+	  .help = "the host for --port (default: 127.0.0.1 and ::1)" },
+	{ .name = "any", .type = OPT_FLAG, .id = O_ANY,
+	  .help = "return when the first of the jobs ends" },
+	{ NULL },
 };
 
 struct until {
@@ -387,56 +397,33 @@ wait_any(struct ctx *ctx, const struct job *jobs, int n, int64_t deadline)
 }
 
 static int
-cmd_wait(struct ctx *ctx, int argc, char **argv)
+wait_check(const struct ctx *ctx, const struct opt_args *a, struct err *e)
 {
-	struct opt_state st;
-	struct err e;
-	struct job *jobs;
-	char (*ids)[ULID_LEN + 1];
-	const char *value, *until = NULL, *host = NULL;
-	int64_t timeout_ms = -1, port = 0, deadline;
-	bool any = false;
-	int id, i, rc;
+	bool until = opt_has(a, O_UNTIL), port = opt_has(a, O_PORT);
 
-	err_clear(&e);
-	if (opt_init(&st, argc, argv, &ctx->json, &e) < 0)
-		return cmd_error(ctx, &e);
-	while (e.code == ERR_NONE &&
-	    (id = opt_next(&st, options, &value, &e)) > 0) {
-		switch (id) {
-		case O_TIMEOUT:
-			opt_duration("timeout", value, &timeout_ms, &e);
-			break;
-		case O_UNTIL:
-			until = value;
-			break;
-		case O_PORT:
-			opt_int("port", value, 1, 65535, &port, &e);
-			break;
-		case O_HOST:
-			host = value;
-			break;
-		case O_ANY:
-			any = true;
-			break;
-		}
-	}
-	if (e.code == ERR_NONE && st.nwords == 0)
-		err_set(&e, ERR_USAGE, "no job given");
-	if (e.code == ERR_NONE && (until != NULL || port > 0) &&
-	    st.nwords > 1)
-		err_set(&e, ERR_USAGE, "--until and --port wait for one job");
-	if (e.code == ERR_NONE && until != NULL && port > 0)
-		err_set(&e, ERR_USAGE, "--until and --port do not go together");
-	if (e.code != ERR_NONE) {
-		opt_free(&st);
-		return cmd_error(ctx, &e);
-	}
-	rc = cmd_resolve_jobs(ctx, st.words, st.nwords, &jobs);
-	if (rc != 0) {
-		opt_free(&st);
-		return rc;
-	}
+	(void)ctx;
+	if ((until || port) && a->noperands > 1)
+		return err_set(e, ERR_USAGE, "--until and --port wait for one "
+		    "job");
+	if (until && port)
+		return err_set(e, ERR_USAGE, "--until and --port do not go "
+		    "together");
+	return 0;
+}
+
+static int
+cmd_wait(struct ctx *ctx, struct cmd_args *a)
+{
+	struct err e;
+	struct job *jobs = a->jobs;
+	char (*ids)[ULID_LEN + 1];
+	const char *until = opt_str(&a->opt, O_UNTIL, NULL);
+	const char *host = opt_str(&a->opt, O_HOST, NULL);
+	int64_t timeout_ms = opt_num(&a->opt, O_TIMEOUT, -1);
+	int64_t port = opt_num(&a->opt, O_PORT, 0), deadline;
+	bool any = opt_has(&a->opt, O_ANY);
+	int i, rc;
+
 	deadline = timeout_ms >= 0 ? job_mono_ms() + timeout_ms : 0;
 	if (until != NULL || port > 0 || any) {
 		if (until != NULL)
@@ -444,44 +431,32 @@ cmd_wait(struct ctx *ctx, int argc, char **argv)
 		else if (port > 0)
 			rc = wait_port(ctx, &jobs[0], host, port, deadline);
 		else
-			rc = wait_any(ctx, jobs, st.nwords, deadline);
-		job_free_array(jobs, (size_t)st.nwords);
-		opt_free(&st);
+			rc = wait_any(ctx, jobs, a->njobs, deadline);
 		return rc;
 	}
-	ids = calloc((size_t)st.nwords, sizeof(*ids));
+	ids = calloc((size_t)a->njobs, sizeof(*ids));
 	if (ids == NULL) {
 		err_set(&e, ERR_IO, "out of memory");
 		rc = cmd_error(ctx, &e);
 	} else {
-		for (i = 0; i < st.nwords; i++)
+		for (i = 0; i < a->njobs; i++)
 			memcpy(ids[i], jobs[i].id, sizeof(ids[i]));
-		rc = cmd_wait_print(ctx, ids, st.nwords, timeout_ms);
+		rc = cmd_wait_print(ctx, ids, a->njobs, timeout_ms);
 	}
-	job_free_array(jobs, (size_t)st.nwords);
 	free(ids);
-	opt_free(&st);
 	return rc;
 }
 
 const struct cmd_entry cmd_wait_entry = {
 	.name = "wait",
-	.args = "[options] REF...",
 	.summary = "Wait until jobs end (or are ready); exit with their "
 	    "status.",
-	.usage =
-	    "  -t, --timeout DUR    give up after DUR and exit 75\n"
-	    "  -u, --until REGEX    return 0 once a line of output matches "
-	    "REGEX (ERE)\n"
-	    "  -p, --port N         return 0 once TCP port N accepts "
-	    "connections\n"
-	    "      --host HOST      the host for --port (default: 127.0.0.1 "
-	    "and ::1)\n"
-	    "      --any            return when the first of the jobs ends\n"
-	    "      --json           print the record (an array for several "
-	    "jobs)\n"
-	    "  -h, --help           show this help\n",
-	.options = options,
-	.flags = CMD_STORE | CMD_RECONCILE,
+	.grammar = {
+		.options = options,
+		CMD_REF_OPERANDS(1, -1),
+		.json_help = "print the record (an array for several jobs)",
+	},
+	.flags = CMD_STORE | CMD_RECONCILE | CMD_REFS,
+	.check = wait_check,
 	.exec = cmd_wait,
 };

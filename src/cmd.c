@@ -1,4 +1,7 @@
-/* The command table, usage text and error reporting shared by commands. */
+/*
+ * The command table, the dispatcher that applies each command's declared
+ * grammar, and the usage text and error reporting shared by commands.
+ */
 #include "cmd.h"
 
 #include <stdlib.h>
@@ -78,13 +81,77 @@ cmd_setup(struct ctx *ctx, int flags)
 	return 0;
 }
 
+/* Resolves refs to records; on failure reports and returns the status. */
+static int
+resolve_jobs(struct ctx *ctx, char **refs, int nrefs, struct job **out)
+{
+	struct job *jobs;
+	struct err e;
+	int i;
+
+	jobs = calloc((size_t)nrefs, sizeof(*jobs));
+	if (jobs == NULL) {
+		err_set(&e, ERR_IO, "out of memory");
+		return cmd_error(ctx, &e);
+	}
+	for (i = 0; i < nrefs; i++) {
+		char id[ULID_LEN + 1];
+
+		if (store_job_resolve(ctx->store, refs[i], ctx->project, id,
+		    &e) < 0 ||
+		    store_job_get(ctx->store, id, &jobs[i], &e) < 0) {
+			job_free_array(jobs, (size_t)i);
+			return cmd_error(ctx, &e);
+		}
+	}
+	*out = jobs;
+	return 0;
+}
+
+int
+cmd_dispatch(struct ctx *ctx, int argc, char **argv)
+{
+	const struct cmd_entry *entry = ctx->entry;
+	struct cmd_args a;
+	struct err e;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	err_clear(&e);
+	rc = opt_parse(&entry->grammar, argc, argv, &a.opt, &e);
+	ctx->json = ctx->json || a.opt.json;
+	if (rc == 0 && a.opt.help) {
+		cmd_usage(entry, stdout);
+		goto out;
+	}
+	if (rc < 0 || (entry->check != NULL && entry->check(ctx, &a.opt,
+	    &e) < 0)) {
+		rc = cmd_error(ctx, &e);
+		goto out;
+	}
+	rc = cmd_setup(ctx, entry->flags);
+	if (rc == 0 && (entry->flags & CMD_REFS) && a.opt.noperands > 0) {
+		rc = resolve_jobs(ctx, a.opt.operands, a.opt.noperands,
+		    &a.jobs);
+		if (rc == 0)
+			a.njobs = a.opt.noperands;
+	}
+	if (rc == 0)
+		rc = entry->exec(ctx, &a);
+out:
+	if (a.jobs != NULL)
+		job_free_array(a.jobs, (size_t)a.njobs);
+	opt_args_free(&a.opt);
+	return rc;
+}
+
 void
 cmd_usage(const struct cmd_entry *entry, FILE *f)
 {
-	fprintf(f, "usage: job %s %s\n\n%s\n", entry->name, entry->args,
-	    entry->summary);
-	if (entry->usage != NULL && entry->usage[0] != '\0')
-		fprintf(f, "\n%s", entry->usage);
+	fprintf(f, "usage: job %s", entry->name);
+	opt_print_synopsis(&entry->grammar, f);
+	fprintf(f, "\n\n%s\n\n", entry->summary);
+	opt_print_help(&entry->grammar, f);
 }
 
 int
@@ -105,9 +172,12 @@ cmd_error(const struct ctx *ctx, const struct err *e)
 		fprintf(stderr, "job: %s\n", e->msg);
 		for (i = 0; i < e->ncandidates; i++)
 			fprintf(stderr, "  %s\n", e->candidates[i]);
-		if (e->code == ERR_USAGE && ctx != NULL && ctx->entry != NULL)
-			fprintf(stderr, "usage: job %s %s\n",
-			    ctx->entry->name, ctx->entry->args);
+		if (e->code == ERR_USAGE && ctx != NULL &&
+		    ctx->entry != NULL) {
+			fprintf(stderr, "usage: job %s", ctx->entry->name);
+			opt_print_synopsis(&ctx->entry->grammar, stderr);
+			fputc('\n', stderr);
+		}
 	}
 	return cmd_exit_code(e->code);
 }
@@ -208,34 +278,7 @@ cmd_wait_print(struct ctx *ctx, char ids[][ULID_LEN + 1], int n,
 }
 
 int
-cmd_resolve_jobs(struct ctx *ctx, char **refs, int nrefs, struct job **out)
-{
-	struct job *jobs;
-	struct err e;
-	int i;
-
-	jobs = calloc((size_t)nrefs, sizeof(*jobs));
-	if (jobs == NULL) {
-		err_set(&e, ERR_IO, "out of memory");
-		return cmd_error(ctx, &e);
-	}
-	for (i = 0; i < nrefs; i++) {
-		char id[ULID_LEN + 1];
-
-		if (store_job_resolve(ctx->store, refs[i], ctx->project, id,
-		    &e) < 0 ||
-		    store_job_get(ctx->store, id, &jobs[i], &e) < 0) {
-			job_free_array(jobs, (size_t)i);
-			return cmd_error(ctx, &e);
-		}
-	}
-	*out = jobs;
-	return 0;
-}
-
-/* Parses a --status value into the mask, naming a bad one. */
-int
-cmd_status_mask(const char *value, unsigned *mask, struct err *e)
+cmd_status_check(const char *value, int64_t *status, struct err *e)
 {
 	int s = job_status_parse(value);
 
@@ -243,6 +286,17 @@ cmd_status_mask(const char *value, unsigned *mask, struct err *e)
 		return err_set(e, ERR_USAGE, "unknown status '%s': use pending, "
 		    "running, completed, failed, stopped or interrupted",
 		    value);
-	*mask |= STATUS_BIT(s);
+	*status = s;
 	return 0;
+}
+
+unsigned
+cmd_status_bits(const struct opt_args *a, int id)
+{
+	const struct opt_value *v = NULL;
+	unsigned mask = 0;
+
+	while ((v = opt_each(a, id, v)) != NULL)
+		mask |= STATUS_BIT(v->num);
+	return mask;
 }

@@ -13,15 +13,20 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "opt.h"
 #include "ulid.h"
 
 struct store;
-struct opt_spec;
 struct life;
 
 /* Setup the dispatcher does before calling a command. */
 #define CMD_STORE	0x1	/* open $JOB_HOME and job.db */
 #define CMD_RECONCILE	0x2	/* and reconcile jobs whose supervisor died */
+#define CMD_REFS	0x4	/* the operands are job references: resolve */
+
+/* The grammar's operands for CMD_REFS: lo to hi REFs (hi -1: any). */
+#define CMD_REF_OPERANDS(lo, hi) \
+	.operand = "REF", .noun = "job", .min = (lo), .max = (hi)
 
 struct ctx {
 	char home[PATH_MAX];		/* $JOB_HOME */
@@ -36,15 +41,29 @@ struct ctx {
 	const struct cmd_entry *entry;	/* the running command */
 };
 
+/* What a command gets: its arguments, parsed and checked. */
+struct cmd_args {
+	struct opt_args opt;	/* options and operands, as given */
+	struct job *jobs;	/* CMD_REFS: the operands' records, in order */
+	int njobs;
+};
+
+/*
+ * A command declares its grammar (options with their help, operands); the
+ * dispatcher parses and checks the arguments by it, prints the usage for
+ * -h, does the setup the flags ask for and resolves job references before
+ * the command runs.
+ */
 struct cmd_entry {
 	const char *name;
-	const char *args;	/* synopsis after the name */
 	const char *summary;	/* one line for `job help` */
-	const char *usage;	/* the option list, as in job.1 */
-	const struct opt_spec *options; /* for completions */
+	struct opt_grammar grammar;
 	int flags;
-	/* argv[0] is the command name; returns the exit status. */
-	int (*exec)(struct ctx *ctx, int argc, char **argv);
+	/* Usage errors between options, found before any setup; or NULL. */
+	int (*check)(const struct ctx *ctx, const struct opt_args *a,
+	    struct err *e);
+	/* Returns the exit status. */
+	int (*exec)(struct ctx *ctx, struct cmd_args *a);
 };
 
 extern const struct cmd_entry cmd_run_entry;
@@ -65,8 +84,13 @@ const struct cmd_entry *cmd_find(const char *name);
 /* The list of commands, for `job -h` and `job help`. */
 void cmd_global_usage(FILE *f);
 /*
+ * Runs ctx->entry with argv (argv[0] is the command's name) as described
+ * at struct cmd_entry; returns the exit status.
+ */
+int cmd_dispatch(struct ctx *ctx, int argc, char **argv);
+/*
  * Finds the project and, for CMD_STORE, opens $JOB_HOME and the store (and
- * reconciles for CMD_RECONCILE). main does this from the table's flags; a
+ * reconciles for CMD_RECONCILE). cmd_dispatch does this from the flags; a
  * command that needs the store for one action only calls it itself.
  * Reports errors; returns 0 or the exit status.
  */
@@ -95,11 +119,10 @@ int cmd_print_jobs_json(const struct ctx *ctx, const struct job *jobs,
     size_t n, bool array);
 /* The one-line summary `wait` prints: id name status exit=N duration. */
 void cmd_print_job_line(const struct ctx *ctx, const struct job *j);
-/* Resolves refs to records; on failure reports and returns the status. */
-int cmd_resolve_jobs(struct ctx *ctx, char **refs, int nrefs,
-    struct job **out);
-/* Adds a --status value to a STATUS_BIT mask, naming a bad one. */
-int cmd_status_mask(const char *value, unsigned *mask, struct err *e);
+/* The check of a --status value: *status is the job_status. */
+int cmd_status_check(const char *value, int64_t *status, struct err *e);
+/* The STATUS_BIT mask of every --status given (option id). */
+unsigned cmd_status_bits(const struct opt_args *a, int id);
 /* The lifecycle's view of the command's home and store. */
 void cmd_life(const struct ctx *ctx, struct life *l);
 /*

@@ -128,6 +128,59 @@ job_exit_status(const struct job *j)
 	return 1;
 }
 
+/* Whether the shell would take word as it is. */
+static bool
+shell_safe(const char *word, bool first)
+{
+	const char *p;
+
+	if (*word == '\0')
+		return false;
+	for (p = word; *p != '\0'; p++) {
+		/* "A=b" first would be an assignment, not the program. */
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("@%+:,./_-", *p) ||
+		    (*p == '=' && !first))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+char *
+job_quote_words(char *const *words, int n)
+{
+	size_t len = 1;
+	char *s, *o;
+	const char *p;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += 4 * strlen(words[i]) + 3;
+	s = malloc(len);
+	if (s == NULL)
+		return NULL;
+	o = s;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			*o++ = ' ';
+		if (shell_safe(words[i], i == 0)) {
+			o = stpcpy(o, words[i]);
+			continue;
+		}
+		*o++ = '\'';
+		for (p = words[i]; *p != '\0'; p++) {
+			if (*p == '\'')
+				o = stpcpy(o, "'\\''");
+			else
+				*o++ = *p;
+		}
+		*o++ = '\'';
+	}
+	*o = '\0';
+	return s;
+}
+
 int64_t
 job_mono_ms(void)
 {

@@ -28,7 +28,11 @@ enum job_status {
 struct job {
 	char id[ULID_LEN + 1];
 	char *name;		/* NULL when unnamed */
-	char *command;		/* given to /bin/sh -c */
+	char *command;		/* a shell line for /bin/sh -c; for an
+				 * argv, its words in POSIX shell quotes */
+	char *argv;		/* the words run as they are, "w1\0w2\0", or
+				 * NULL for a shell line */
+	size_t argv_len;	/* bytes in argv */
 	enum job_status status;
 	char *project;		/* git root or cwd of the caller */
 	char *cwd;		/* where the command runs */
@@ -49,9 +53,6 @@ struct job {
 	char *context;		/* JSON text from the caller, or NULL */
 	char *key;		/* idempotency key, or NULL */
 	char *retry_of;		/* id of the job this one retries, or NULL */
-	char *argv;		/* the command's words, "w1\0w2\0"; NULL: a shell
-				 * line in command */
-	size_t argv_len;	/* bytes in argv */
 	char *env;		/* added variables, "K=V\0K=V\0", or NULL */
 	size_t env_len;		/* bytes in env */
 	int64_t log_dropped;	/* output bytes lost to a full disk */
@@ -69,6 +70,11 @@ int job_copy(struct job *dst, const struct job *src);
 void job_free_array(struct job *jobs, size_t n);
 /* What `job wait` exits with for an ended job (see job.1, EXIT STATUS). */
 int job_exit_status(const struct job *j);
+/*
+ * The words as one line for a POSIX shell: quoted where needed, so that
+ * pasting it runs the same argv. Returns NULL when out of memory.
+ */
+char *job_quote_words(char *const *words, int n);
 /* Milliseconds since the epoch, from the real-time clock. */
 int64_t job_now_ms(void);
 /* Milliseconds from the monotonic clock, for deadlines and intervals. */

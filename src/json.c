@@ -173,6 +173,18 @@ json_job(const struct job *j, const char *log_path, int64_t log_bytes)
 	json_object_set_new(o, "id", json_string(j->id));
 	jset_str(V(o), "name", j->name);
 	jset_str(V(o), "command", j->command);
+	if (j->argv != NULL) {
+		json_t *words = json_array();
+		size_t off = 0;
+		while (off < j->argv_len) {
+			size_t len = strlen(j->argv + off);
+			json_array_append_new(words,
+			    string_value(j->argv + off, len));
+			off += len + 1;
+		}
+		json_object_set_new(o, "argv", words);
+	} else
+		json_object_set_new(o, "argv", json_null());
 	json_object_set_new(o, "status",
 	    json_string(job_status_name(j->status)));
 	json_object_set_new(o, "reason", j->reason ? json_string(j->reason) :

@@ -1,8 +1,8 @@
 /*
  * job: run commands in the background, detached and recorded, without a
  * daemon. main() reads the global options, finds the command in the table,
- * does the setup its flags ask for, runs it, and checks that its output
- * reached stdout: output lost to a full disk or a closed pipe is an error.
+ * hands it to the dispatcher, and checks that its output reached stdout:
+ * output lost to a full disk or a closed pipe is an error.
  */
 #include <errno.h>
 #include <signal.h>
@@ -56,21 +56,6 @@ global_error(const struct ctx *ctx, const struct err *e)
 	if (!ctx->json)
 		cmd_global_usage(stderr);
 	return EXIT_USAGE;
-}
-
-static bool
-wants_help(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			return false;
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0)
-			return true;
-	}
-	return false;
 }
 
 /*
@@ -140,22 +125,8 @@ main(int argc, char **argv)
 		err_set(&e, ERR_USAGE, "unknown command '%s'", argv[i]);
 		return global_error(&ctx, &e);
 	}
-	argc -= i;
-	argv += i;
-	/* Errors of the setup (JOB_HOME, the store) come before the command
-	 * parses its options: honour a --json among them already. */
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--json") == 0)
-			ctx.json = true;
-	if (wants_help(argc, argv)) {
-		cmd_usage(ctx.entry, stdout);
-		rc = EXIT_OK;
-	} else {
-		rc = cmd_setup(&ctx, ctx.entry->flags);
-		if (rc == 0)
-			rc = ctx.entry->exec(&ctx, argc, argv);
-		store_close(ctx.store);
-	}
+	rc = cmd_dispatch(&ctx, argc - i, argv + i);
+	store_close(ctx.store);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		/* The answer did not reach the reader: say so and fail. */
 		if (errno != EPIPE)

@@ -1,36 +1,112 @@
 /* Small pieces of human output shared by the commands. */
 #include "out.h"
 
+#include <locale.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <wchar.h>
 
+#include "utf8.h"
 
 void
 out_escape(const char *s, char *buf, size_t len)
 {
-	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t left = strlen((const char *)p), o = 0, n;
 
-	if (s == NULL)
-		s = "";
-	for (; *s != '\0' && o + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '\n') {
+	for (; left > 0; p += n, left -= n) {
+		n = utf8_seq_len(p, left);
+		/* Whole characters only: a cut never splits one. */
+		if (o + (n > 1 ? n : 4) >= len)
+			break;
+		if (n > 1) {
+			memcpy(buf + o, p, n);
+			o += n;
+			continue;
+		}
+		n = 1;
+		if (*p == '\n') {
 			buf[o++] = '\\';
 			buf[o++] = 'n';
-		} else if (c == '\t') {
+		} else if (*p == '\t') {
 			buf[o++] = '\\';
 			buf[o++] = 't';
-		} else if (c == 0x1b) {
+		} else if (*p == 0x1b) {
 			buf[o++] = '\\';
 			buf[o++] = 'e';
-		} else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		} else if (*p < 0x20 || *p >= 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p);
 		else
-			buf[o++] = (char)c;
+			buf[o++] = (char)*p;
 	}
 	buf[o] = '\0';
+}
+
+/* The locale that gives wcwidth its Unicode table, whatever the caller's. */
+static locale_t
+utf8_locale(void)
+{
+	static locale_t loc;
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	}
+	return loc;
+}
+
+/* Columns of the n-byte UTF-8 character at p, which is printable. */
+static int
+char_columns(const unsigned char *p, size_t n)
+{
+	locale_t loc = utf8_locale(), old;
+	uint32_t cp;
+	size_t i;
+	int w;
+
+	if (n <= 1 || loc == (locale_t)0)
+		return 1;
+	cp = p[0] & (0xff >> (n + 1));
+	for (i = 1; i < n; i++)
+		cp = cp << 6 | (p[i] & 0x3f);
+	old = uselocale(loc);
+	w = wcwidth((wchar_t)cp);
+	uselocale(old);
+	return w < 0 ? 1 : w;
+}
+
+size_t
+out_fit(const char *s, int width, int *cols)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), o = 0, n;
+	int used = 0, w;
+
+	for (; o < len; o += n) {
+		n = utf8_seq_len(p + o, len - o);
+		if (n == 0)
+			n = 1;
+		w = char_columns(p + o, n);
+		if (used + w > width)
+			break;
+		used += w;
+	}
+	if (cols != NULL)
+		*cols = used;
+	return o;
+}
+
+int
+out_columns(const char *s)
+{
+	int cols;
+
+	out_fit(s, INT32_MAX, &cols);
+	return cols;
 }
 
 void
@@ -94,14 +170,9 @@ out_reset(int color)
 void
 out_pad(FILE *f, const char *s, int width)
 {
-	int n = 0;
-	const unsigned char *p;
+	int n;
 
 	fputs(s, f);
-	/* Count code points, not bytes, so UTF-8 names align. */
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if ((*p & 0xC0) != 0x80)
-			n++;
-	for (; n < width; n++)
+	for (n = out_columns(s); n < width; n++)
 		fputc(' ', f);
 }

@@ -65,8 +65,10 @@ static const char *const migrations[] = {
 	" WHERE name IS NOT NULL AND status IN ('pending','running');"
 	"CREATE INDEX jobs_project_name ON jobs(project, name, created_at)"
 	" WHERE name IS NOT NULL;",
-	/* 2: the kernel's number of the signal that ended a job. */
-	"ALTER TABLE jobs ADD COLUMN signal_number INTEGER;",
+	/* 2: the signal that ended a job, by number; commands run as an
+	 * argv, kept as bytes: "w1\0w2\0". */
+	"ALTER TABLE jobs ADD COLUMN signal_number INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN argv BLOB;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -75,7 +77,7 @@ static const char *const migrations[] = {
 	" sup_start, boot_id, exit_code, signal, reason, created_at," \
 	" started_at, finished_at, timeout_ms, grace_ms, context, key," \
 	" retry_of, env, log_dropped, stop_signal, stop_grace_ms," \
-	" signal_number"
+	" signal_number, argv"
 
 /*
  * SQLite's own handler backs off to 100 ms sleeps, which inflates the tail
@@ -422,12 +424,43 @@ bind_int_or_null(sqlite3_stmt *stmt, int i, int64_t v)
 	return sqlite3_bind_int64(stmt, i, v);
 }
 
+static int
+bind_bytes(sqlite3_stmt *stmt, int i, const char *s, size_t len)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(stmt, i);
+	return sqlite3_bind_blob(stmt, i, s, (int)len, SQLITE_TRANSIENT);
+}
+
 static char *
 column_dup(sqlite3_stmt *stmt, int i)
 {
 	const unsigned char *s = sqlite3_column_text(stmt, i);
 
 	return s == NULL ? NULL : strdup((const char *)s);
+}
+
+/* A BLOB column as bytes and a NUL, or NULL; -1 when out of memory. */
+static int
+column_bytes(sqlite3_stmt *stmt, int col, char **out, size_t *len)
+{
+	const void *blob;
+	int n;
+
+	*out = NULL;
+	*len = 0;
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return 0;
+	blob = sqlite3_column_blob(stmt, col);
+	n = sqlite3_column_bytes(stmt, col);
+	*out = malloc((size_t)n + 1);
+	if (*out == NULL)
+		return -1;
+	if (n > 0)
+		memcpy(*out, blob, (size_t)n);
+	(*out)[n] = '\0';
+	*len = (size_t)n;
+	return 0;
 }
 
 /* Reads a row selected with JOB_COLUMNS. Returns -1 when out of memory. */
@@ -463,24 +496,16 @@ read_job(sqlite3_stmt *stmt, struct job *j)
 	j->context = column_dup(stmt, 19);
 	j->key = column_dup(stmt, 20);
 	j->retry_of = column_dup(stmt, 21);
-	if (sqlite3_column_type(stmt, 22) != SQLITE_NULL) {
-		int len = sqlite3_column_bytes(stmt, 22);
-		const void *blob = sqlite3_column_blob(stmt, 22);
-
-		j->env = malloc((size_t)len + 1);
-		if (j->env == NULL)
-			return -1;
-		if (len > 0)
-			memcpy(j->env, blob, (size_t)len);
-		j->env[len] = '\0';
-		j->env_len = (size_t)len;
-	}
+	if (column_bytes(stmt, 22, &j->env, &j->env_len) < 0)
+		return -1;
 	j->log_dropped = sqlite3_column_int64(stmt, 23);
 	j->stop_signal = column_dup(stmt, 24);
 	j->stop_grace_ms = sqlite3_column_int64(stmt, 25);
 	j->signal_number = sqlite3_column_int(stmt, 26);
 	if (j->signal_number == 0 && j->signal != NULL)
 		j->signal_number = proc_signal_number(j->signal);
+	if (column_bytes(stmt, 27, &j->argv, &j->argv_len) < 0)
+		return -1;
 	if (j->command == NULL || j->project == NULL || j->cwd == NULL)
 		return -1;
 	return 0;
@@ -562,8 +587,8 @@ store_job_insert(struct store *st, const struct job *j, struct job *existing,
 	}
 	if (prepare(st, "INSERT INTO jobs (id, name, command, status, project,"
 	    " cwd, boot_id, created_at, timeout_ms, grace_ms, context, key,"
-	    " retry_of, env) VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7,"
-	    " ?8, ?9, ?10, ?11, ?12, ?13)", &stmt, e) < 0)
+	    " retry_of, env, argv) VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6,"
+	    " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", &stmt, e) < 0)
 		goto fail;
 	bind_text(stmt, 1, j->id);
 	bind_text(stmt, 2, j->name);
@@ -577,11 +602,8 @@ store_job_insert(struct store *st, const struct job *j, struct job *existing,
 	bind_text(stmt, 10, j->context);
 	bind_text(stmt, 11, j->key);
 	bind_text(stmt, 12, j->retry_of);
-	if (j->env != NULL)
-		sqlite3_bind_blob(stmt, 13, j->env, (int)j->env_len,
-		    SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(stmt, 13);
+	bind_bytes(stmt, 13, j->env, j->env_len);
+	bind_bytes(stmt, 14, j->argv, j->argv_len);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {

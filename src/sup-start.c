@@ -47,7 +47,7 @@
 struct sup_msg {
 	char kind;		/* 'R' running, 'F' could not start */
 	int err;		/* errno of the failed step */
-	char what[32];		/* the failed step */
+	char what[256];		/* the failed step, or the program */
 	int64_t pid, pid_start, sup_pid, sup_start, started_at;
 };
 
@@ -568,9 +568,10 @@ sup_start(const struct sup_spec *spec, struct sup_result *out, struct err *e)
 	if (msg.kind == 'F') {
 		close(confirm[1]);
 		msg.what[sizeof(msg.what) - 1] = '\0';
-		/* As a shell reports them: 126 found but not runnable. */
-		out->exit_code = msg.err == EACCES || msg.err == ENOEXEC ||
-		    msg.err == EISDIR ? 126 : 127;
+		/* As a shell reports them: 127 not found, 126 found but
+		 * not runnable. */
+		out->exit_code = msg.err == ENOENT || msg.err == ENOTDIR ?
+		    127 : 126;
 		if (strcmp(msg.what, "chdir") == 0)
 			return err_set(e, ERR_SPAWN_FAILED, "folder '%s': %s",
 			    spec->job->cwd, strerror(msg.err));

@@ -317,7 +317,7 @@ bg_wait() {
 }
 
 @test "run --wait waits for the end, prints its line and exits with its code" {
-	run -3 job run --wait --name w -- 'echo hi; exit 3'
+	run -3 job run --wait --name w 'echo hi; exit 3'
 	[ "${#lines[@]}" = 1 ]
 	[[ ${lines[0]} =~ ^([0-9A-Z]{26})\ w\ failed\ exit=3\ $DUR_RE$ ]]
 	id=${BASH_REMATCH[1]}
@@ -329,7 +329,7 @@ bg_wait() {
 }
 
 @test "run --follow streams the output while the job runs and exits with its code" {
-	bg_job follow.out run --follow -- 'echo first; echo to-stderr >&2; while [ ! -e go ]; do sleep 0.02; done; echo second; exit 5'
+	bg_job follow.out run --follow 'echo first; echo to-stderr >&2; while [ ! -e go ]; do sleep 0.02; done; echo second; exit 5'
 	# The first lines arrive while the job still runs.
 	wait_for grep -qx to-stderr follow.out
 	kill -0 "$bg"

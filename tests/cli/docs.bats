@@ -250,6 +250,33 @@ job_on_path() {
 	[ "$failed" -eq 0 ]
 }
 
+# The entries (.TP tags) of a section of job.1, with fonts, quotes and
+# spaces taken out: ".BR \-n ", " \-\-name " \fINAME\fR"" gives
+# "-n,--nameNAME".
+man_entries() {
+	man_section "$1" | awk 'tp { print; tp = 0 } /^\.TP/ { tp = 1 }' |
+	    sed -E 's/^\.[BIR]+ //; s/["[:space:]]//g'
+}
+
+@test "every option line of a command's generated usage is an entry of its section in job.1" {
+	local cmd entries line failed=0
+	for cmd in $(commands); do
+		entries=$(man_entries "$cmd")
+		# The usage's option lines: "  -n, --name NAME   help" gives
+		# "-n,--nameNAME", the same form.
+		while IFS= read -r line; do
+			grep -qxF -- "$line" <<<"$entries" || {
+				echo "job.1's '.SS $cmd' has no entry '$line'" \
+				    "(as 'job $cmd -h' lists it)"
+				failed=1
+			}
+		done < <("$JOB_BIN" "$cmd" -h | sed -n '5,$p' |
+		    sed -nE 's/^  (-[a-zA-Z], |    )(--[a-z][a-z-]*( [A-Z][A-Z=]*)?) .*/\1\2/p' |
+		    tr -d ' ')
+	done
+	[ "$failed" -eq 0 ]
+}
+
 @test "job.1 documents every status, reason, error code, exit status and variable" {
 	local text word failed=0 statuses
 	text=$(man_text)
@@ -305,7 +332,7 @@ job_on_path() {
 
 @test "every field of the JSON the binary prints is documented in job.1" {
 	local id json field failed=0 doc
-	id=$(job run --name docs-json -- 'echo one; echo two')
+	id=$(job run --name docs-json 'echo one; echo two')
 	[[ $id =~ ^[0-9A-Z]{26}$ ]]
 	job wait "$id" >/dev/null
 	json=$(job run --json -- true)

@@ -199,4 +199,36 @@ ended_as() {
 	[[ $(row "$killed") =~ ^failed\ SIGKILL\ $DUR_RE\ [0-9]+s$ ]]
 	[[ $(row "$stopped") =~ ^stopped\ SIGTERM\ $DUR_RE\ [0-9]+s$ ]]
 	[[ $(row "$live") =~ ^running\ -\ $DUR_RE\ [0-9]+s$ ]]
+@test "list cuts names and commands on whole characters, to display columns" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	wide=$(printf '漢%.0s' {1..40})
+	job run --name '名前が長いジョブ名前が長いジョブ名前が長い' -- echo "ü $wide" >/dev/null
+	job run --name 'é' -- echo "é $wide" >/dev/null
+	for cols in 108 109 110 111 140; do
+		NO_COLOR=1 COLUMNS=$cols script -qec "$JOB_BIN list" /dev/null >out
+		# Valid UTF-8; no line wider than the terminal; the long name
+		# ends in "~" within its 24 columns; commands end in "...".
+		python3 - "$cols" <<-'PY'
+		import sys, unicodedata
+		cols = int(sys.argv[1])
+		lines = open("out", "rb").read().decode("utf-8").split("\r\n")
+		lines = [l for l in lines if l]
+		assert len(lines) == 3, lines
+		def width(s):
+		    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1
+		               for c in s)
+		for l in lines:
+		    assert width(l) <= cols, (cols, width(l), l)
+		name = lines[2][28:lines[2].index("completed")]
+		assert name.rstrip().endswith("~") and width(name) == 26, name
+		for l in lines[1:]:
+		    assert l.endswith("..."), l
+		    assert width(l) >= cols - 1, (cols, width(l), l)
+		PY
+	done
+	# Not a terminal: nothing is cut but the name.
+	run -0 job list
+	[[ ${lines[2]} == *"echo 'ü $wide'" ]]
+	[[ ${lines[2]} == *'~'* ]]
 }

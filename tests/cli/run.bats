@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# job run: ids, detaching, environment, folder, and how words become a command.
+# job run: ids, detaching, environment, folder, and how words become a command
+# (the whole grammar is in grammar.bats).
 
 load helper
 
@@ -148,37 +149,28 @@ load helper
 	[[ $stderr == *"/nonexistent"* ]]
 }
 
-@test "options may come after the command words" {
-	run -0 job run sleep 1 --name late
-	id=$output
-	[ "$(field "$id" .name)" = late ]
-	[ "$(field "$id" .command)" = "sleep 1" ]
-}
-
-@test "-- ends the options: -c goes to the command" {
+@test "-- ends the options: -c goes to the command, the words kept apart" {
 	run -0 job run -- sh -c 'exit 4'
 	id=$output
-	# Words are joined with spaces, never re-quoted.
-	[ "$(field "$id" .command)" = "sh -c exit 4" ]
-	run -0 job wait "$id"
-
-	run -0 job run -- sh -c '"exit 4"'
-	id=$output
-	[ "$(field "$id" .command)" = 'sh -c "exit 4"' ]
+	# Shown quoted, so that pasting it runs the same words.
+	[ "$(field "$id" .command)" = "sh -c 'exit 4'" ]
+	[ "$(field "$id" '.argv | join("|")')" = "sh|-c|exit 4" ]
 	run -4 job wait "$id"
 }
 
-@test "without --, an option of the command is an unknown option of job run" {
-	run --separate-stderr -2 job run sh -c 'exit 4'
-	[[ $stderr == *"unknown option '-c'"* ]]
-	run -0 job list --all --json
-	[ "$output" = "[]" ]
+@test "without --, the options end at the first word: -c goes to the command" {
+	run --separate-stderr -0 job run sh -c 'exit 4'
+	id=$output
+	[ -z "$stderr" ]
+	[ "$(field "$id" '.argv | join("|")')" = "sh|-c|exit 4" ]
+	run -4 job wait "$id"
 }
 
-@test "several words are joined into one command" {
+@test "several words are an argv, run without a shell" {
 	run -0 job run echo a b
 	id=$output
 	[ "$(field "$id" .command)" = "echo a b" ]
+	[ "$(field "$id" '.argv | length')" = 3 ]
 	run -0 job wait "$id"
 	run -0 job logs "$id"
 	[ "$output" = "a b" ]
@@ -187,6 +179,7 @@ load helper
 @test "one word is a whole shell command line" {
 	run -0 job run 'echo one; echo two | tr a-z A-Z'
 	id=$output
+	[ "$(field "$id" .argv)" = null ]
 	run -0 job wait "$id"
 	run -0 job logs "$id"
 	[ "$output" = "$(printf 'one\nTWO')" ]

@@ -47,11 +47,13 @@ usage_error() {
 
 @test "options that need a value and get none" {
 	usage_error run --name
-	usage_error run true --timeout
+	usage_error run --timeout
+	usage_error run -w --cwd
 	usage_error list --limit
 	usage_error logs --tail
+	usage_error logs x --tail
 	usage_error stop --signal
-	run --separate-stderr -2 job run true --name
+	run --separate-stderr -2 job run --name
 	[[ $stderr == *"--name"* ]]
 }
 
@@ -184,8 +186,12 @@ listed_commands() {
 }
 
 @test "-h after other arguments still shows the help and runs nothing" {
-	run -0 job run --name x sleep 1000 -h
+	run -0 job run --name x -h sleep 1000
 	[[ ${lines[0]} == "usage: job run"* ]]
+	run -0 job stop nosuchjob -h
+	[[ ${lines[0]} == "usage: job stop"* ]]
+	run -0 job logs --tail 5 nosuchjob --help
+	[[ ${lines[0]} == "usage: job logs"* ]]
 	[ ! -e "$JOB_HOME/job.db" ] || [ "$(job list --all --json)" = "[]" ]
 }
 

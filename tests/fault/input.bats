@@ -180,11 +180,17 @@ unchanged() {
 }
 
 @test "a command that does not exist: failed, exit code 127 recorded, the shell's message in the log" {
-	run -127 tjob 20 run --wait nosuchcommand_xyz_42 arg
+	run -127 tjob 20 run --wait 'nosuchcommand_xyz_42 arg'
 	[[ $output =~ ^([0-9A-Z]{26})\ -\ failed\ exit=127 ]] || { show; false; }
 	id=${BASH_REMATCH[1]}
 	assert_record "$id" '.status == "failed" and .reason == "exited" and .exit_code == 127'
 	grep -q 'nosuchcommand_xyz_42.*not found' "$(log_of "$id")"
+	run -127 job wait "$id"
+	# As words, no shell runs it: job run itself fails, spawn_failed.
+	expect_error 1 spawn_failed 'nosuchcommand_xyz_42' run --wait nosuchcommand_xyz_42 arg
+	id=$(job list --json --limit 1 | jq -r '.[0].id')
+	assert_record "$id" '.status == "failed" and .reason == "spawn_failed" and .exit_code == 127'
+	grep -q 'nosuchcommand_xyz_42.*No such file' "$(log_of "$id")"
 	run -127 job wait "$id"
 	assert_no_leftovers
 }
@@ -202,7 +208,7 @@ hex() {
 @test "arguments and --env values with newlines, quotes, control characters and invalid UTF-8 are kept exactly" {
 	run -0 job run --json --name weird --env "V=$WEIRD" --env "U=$WEIRD_UTF8" \
 	    --context "$(jq -n --arg s "$WEIRD_UTF8" '{s: $s}')" \
-	    -- 'printf %s "$V" >v.out; printf %s "$U" >u.out; printf %s "$1"' ignored
+	    'printf %s "$V" >v.out; printf %s "$U" >u.out'
 	valid_json <<<"$output"
 	id=$(jq -r .id <<<"$output")
 	run -0 tjob 20 wait "$id"
@@ -237,11 +243,11 @@ EOF"
 	cmd_bad="cat <<'EOF'
 $WEIRD
 EOF"
-	run -0 job run --json -- "$cmd_utf8"
+	run -0 job run --json "$cmd_utf8"
 	valid_json <<<"$output"
 	a=$(jq -r .id <<<"$output")
 	[ "$(jq -j .command <<<"$output")" = "$cmd_utf8" ]
-	run -0 job run --json -- "$cmd_bad"
+	run -0 job run --json "$cmd_bad"
 	valid_json <<<"$output"
 	b=$(jq -r .id <<<"$output")
 	run -0 tjob 20 wait "$a" "$b"

@@ -150,7 +150,7 @@ env_set() {
 	name="Robert'); DROP TABLE jobs;-- \"x\" \`y\` \$z %_"
 	key="k' OR '1'='1"
 	cmd="printf '%s|%s\\n' \"\$S\" \"it's\" # $sql"
-	run -0 job run --json --name "$name" --key "$key" --env "S=$sql" -- "$cmd"
+	run -0 job run --json --name "$name" --key "$key" --env "S=$sql" "$cmd"
 	valid_json <<<"$output"
 	id=$(jq -r .id <<<"$output")
 	run -0 tjob 20 wait "$name"
