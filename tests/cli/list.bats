@@ -199,6 +199,8 @@ ended_as() {
 	[[ $(row "$killed") =~ ^failed\ SIGKILL\ $DUR_RE\ [0-9]+s$ ]]
 	[[ $(row "$stopped") =~ ^stopped\ SIGTERM\ $DUR_RE\ [0-9]+s$ ]]
 	[[ $(row "$live") =~ ^running\ -\ $DUR_RE\ [0-9]+s$ ]]
+}
+
 @test "list cuts names and commands on whole characters, to display columns" {
 	command -v script >/dev/null || skip "script(1) is not installed"
 	command -v python3 >/dev/null || skip "python3 is not installed"
