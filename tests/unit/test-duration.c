@@ -48,8 +48,9 @@ test_parse_valid(void)
 	parses("1s500ms", 1500);
 	parses("90s", 90000);
 	parses("007s", 7000);
-	/* The limit itself is accepted. */
+	/* The limit itself is accepted, in any unit. */
 	parses("36500d", DURATION_MAX_MS);
+	parses("3153600000000ms", DURATION_MAX_MS);
 }
 
 static void
@@ -71,6 +72,7 @@ test_parse_invalid(void)
 	rejects("99999999999d");	/* over DURATION_MAX_MS */
 	rejects("36501d");
 	rejects("36500d1ms");
+	rejects("3153600000001ms");
 	rejects("99999999999999999999999ms");
 	rejects("ms");
 	rejects("s5");
@@ -103,6 +105,9 @@ test_format(void)
 	formats(1000, "1s");
 	formats(1500, "1.5s");
 	formats(59999, "59.9s");
+	/* Tenths are cut, not rounded; whole seconds are exact. */
+	formats(30010, "30.0s");
+	formats(2001, "2.0s");
 	formats(30000, "30s");
 	formats(60000, "1m");
 	formats(90000, "1m30s");

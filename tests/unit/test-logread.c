@@ -143,6 +143,12 @@ test_tail_short(void)
 		CHECK_EQ_INT(tail(&t, 2), 0);
 	}
 	tmp_remove(&t);
+	tmp_make_str(&t, "\n\n");
+	if (t.fd >= 0) {
+		CHECK_EQ_INT(tail(&t, 1), 1);
+		CHECK_EQ_INT(tail(&t, 2), 0);
+	}
+	tmp_remove(&t);
 	tmp_make_str(&t, "\n\n\n");
 	if (t.fd >= 0) {
 		CHECK_EQ_INT(tail(&t, 1), 2);
@@ -405,6 +411,62 @@ test_head_short(void)
 		CHECK_EQ_INT(count(&t, 1), 0);
 	}
 	tmp_remove(&t);
+
+	/* A newline as the very first byte. */
+	tmp_make_str(&t, "\nab\n");
+	if (t.fd >= 0) {
+		CHECK_EQ_INT(head(&t, 1), 1);
+		CHECK_EQ_INT(head(&t, 2), 4);
+		CHECK_EQ_INT(count(&t, 4), 2);
+		CHECK_EQ_INT(count(&t, 1), 1);
+	}
+	tmp_remove(&t);
+}
+
+/*
+ * The size a caller gives is a snapshot: the log may have grown since
+ * (only the first size bytes count, across chunks too), or be shorter
+ * (reads stop at its end, with no error).
+ */
+static void
+test_size_snapshot(void)
+{
+	size_t flen = CHUNK + 100;
+	int64_t size = CHUNK + 5, v = -1;
+	char *data = malloc(flen);
+	struct tmp t;
+
+	if (!CHECK(data != NULL))
+		return;
+	/* No newline in the first CHUNK + 5 bytes; one soon after. */
+	repeat(data, 'x', flen);
+	data[CHUNK + 10] = '\n';
+	tmp_make(&t, data, flen);
+	if (t.fd >= 0) {
+		CHECK_EQ_INT(logread_head_end(t.fd, size, 1, &v), 0);
+		CHECK_EQ_INT(v, size);
+		CHECK_EQ_INT(logread_count_lines(t.fd, size, &v), 0);
+		CHECK_EQ_INT(v, 0);
+		CHECK_EQ_INT(logread_head_end(t.fd, CHUNK + 11, 1, &v), 0);
+		CHECK_EQ_INT(v, CHUNK + 11);
+	}
+	tmp_remove(&t);
+
+	/* CHUNK x and a newline, read as if it held CHUNK + 50 bytes. */
+	data[CHUNK] = '\n';
+	tmp_make(&t, data, CHUNK + 1);
+	if (t.fd >= 0) {
+		v = -1;
+		CHECK_EQ_INT(logread_head_end(t.fd, CHUNK + 50, 1, &v), 0);
+		CHECK_EQ_INT(v, CHUNK + 1);
+		/* Fewer lines than asked: the size given. */
+		CHECK_EQ_INT(logread_head_end(t.fd, CHUNK + 50, 2, &v), 0);
+		CHECK_EQ_INT(v, CHUNK + 50);
+		CHECK_EQ_INT(logread_count_lines(t.fd, CHUNK + 50, &v), 0);
+		CHECK_EQ_INT(v, 1);
+	}
+	tmp_remove(&t);
+	free(data);
 }
 
 /* Reads back everything written to f. */
@@ -425,6 +487,61 @@ slurp(FILE *f, size_t *len)
 	*len = fread(buf, 1, (size_t)size, f);
 	buf[*len] = '\0';
 	return buf;
+}
+
+struct collect {
+	char buf[16];
+	size_t len;
+	int calls;
+};
+
+static void
+collect_emit(void *arg, const char *s, size_t len)
+{
+	struct collect *c = arg;
+
+	if (c->len + len <= sizeof(c->buf)) {
+		memcpy(c->buf + c->len, s, len);
+		c->len += len;
+	}
+	c->calls++;
+}
+
+static void
+test_feed(void)
+{
+	struct tmp t;
+	struct collect c;
+
+	tmp_make_str(&t, "a\nbb\nccc");
+	if (t.fd >= 0) {
+		memset(&c, 0, sizeof(c));
+		CHECK_EQ_INT(logread_feed(t.fd, 2, 7, collect_emit, &c), 0);
+		CHECK_EQ_MEM(c.buf, c.len, "bb\ncc", 5);
+		/* Nothing to read: no call, and still success. */
+		memset(&c, 0, sizeof(c));
+		CHECK_EQ_INT(logread_feed(t.fd, 4, 4, collect_emit, &c), 0);
+		CHECK_EQ_INT(logread_feed(t.fd, 8, 20, collect_emit, &c), 0);
+		CHECK_EQ_INT(c.calls, 0);
+	}
+	tmp_remove(&t);
+}
+
+/* A write that fails (a full disk) makes the copy fail. */
+static void
+test_copy_fails(void)
+{
+	struct tmp t;
+	FILE *f = fopen("/dev/full", "w");
+
+	if (f == NULL)
+		return;		/* not Linux */
+	setvbuf(f, NULL, _IONBF, 0);
+	tmp_make_str(&t, "a\nbb\nccc");
+	if (t.fd >= 0)
+		CHECK_EQ_INT(logread_copy(t.fd, 0, 8, f), -1);
+	tmp_remove(&t);
+	fclose(f);
 }
 
 /* logread_copy(from, to) into a tmpfile gives want. */
@@ -500,6 +617,11 @@ test_slice(void)
 		CHECK_EQ_MEM(buf, len, "bb\n", 3);
 		free(buf);
 
+		/* One byte. */
+		CHECK_EQ_INT(logread_slice(t.fd, 3, 1, &buf, &len), 0);
+		CHECK_EQ_MEM(buf, len, "b", 1);
+		free(buf);
+
 		/* Short at EOF. */
 		CHECK_EQ_INT(logread_slice(t.fd, 5, 100, &buf, &len), 0);
 		CHECK_EQ_MEM(buf, len, "ccc", 3);
@@ -572,7 +694,10 @@ main(void)
 	test_chunk_edges();
 	test_big_file();
 	test_head_short();
+	test_size_snapshot();
+	test_feed();
 	test_copy();
+	test_copy_fails();
 	test_slice();
 	test_bad_fd();
 	return unit_done();

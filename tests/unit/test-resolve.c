@@ -18,14 +18,22 @@ add_prefix(struct resolve_matches *m, const char *id)
 	snprintf(m->prefix_ids[m->nprefix++], ULID_LEN + 1, "%s", id);
 }
 
+/*
+ * out and the error start full of '#', so that an id copied without its
+ * NUL, or an out written on failure, shows.
+ */
 static void
 init(struct resolve_matches *m, struct err *e, char *out)
 {
 	memset(m, 0, sizeof(*m));
-	memset(e, 0, sizeof(*e));
+	memset(e, '#', sizeof(*e));
 	e->ncandidates = -1;
-	memset(out, 0, ULID_LEN + 1);
+	memset(out, '#', ULID_LEN + 1);
 }
+
+/* The 27 bytes of an id buffer: the id and its NUL. */
+#define ID_IS(buf, id) CHECK_EQ_MEM((buf), ULID_LEN + 1, (id), ULID_LEN + 1)
+#define UNTOUCHED(buf) ID_IS((buf), "###########################")
 
 static void
 test_exact(void)
@@ -38,7 +46,7 @@ test_exact(void)
 	m.exact = true;
 	add_prefix(&m, ID_A);
 	CHECK_EQ_INT(resolve_pick(ID_A, &m, out, &e), 0);
-	CHECK_EQ_STR(out, ID_A);
+	ID_IS(out, ID_A);
 }
 
 static void
@@ -51,7 +59,7 @@ test_one_prefix(void)
 	init(&m, &e, out);
 	add_prefix(&m, ID_B);
 	CHECK_EQ_INT(resolve_pick("01arz3", &m, out, &e), 0);
-	CHECK_EQ_STR(out, ID_B);
+	ID_IS(out, ID_B);
 }
 
 static void
@@ -66,7 +74,7 @@ test_none(void)
 	CHECK_EQ_INT(e.code, ERR_NOT_FOUND);
 	CHECK_CONTAINS(e.msg, "nosuch");
 	CHECK_EQ_INT(e.ncandidates, 0);
-	CHECK_EQ_STR(out, "");
+	UNTOUCHED(out);
 
 	/* A NULL err is allowed. */
 	CHECK_EQ_INT(resolve_pick("nosuch", &m, out, NULL), -1);
@@ -88,11 +96,11 @@ test_several_prefixes(void)
 	CHECK_CONTAINS(e.msg, "01ARZ");
 	CHECK_CONTAINS(e.msg, "3 jobs");
 	if (CHECK_EQ_INT(e.ncandidates, 3)) {
-		CHECK_EQ_STR(e.candidates[0], ID_A);
-		CHECK_EQ_STR(e.candidates[1], ID_B);
-		CHECK_EQ_STR(e.candidates[2], ID_C);
+		ID_IS(e.candidates[0], ID_A);
+		ID_IS(e.candidates[1], ID_B);
+		ID_IS(e.candidates[2], ID_C);
 	}
-	CHECK_EQ_STR(out, "");
+	UNTOUCHED(out);
 
 	CHECK_EQ_INT(resolve_pick("01ARZ", &m, out, NULL), -1);
 }
@@ -114,8 +122,8 @@ test_prefix_more(void)
 	CHECK_EQ_INT(e.code, ERR_AMBIGUOUS);
 	CHECK_CONTAINS(e.msg, "more than");
 	if (CHECK_EQ_INT(e.ncandidates, 1))
-		CHECK_EQ_STR(e.candidates[0], ID_A);
-	CHECK_EQ_STR(out, "");
+		ID_IS(e.candidates[0], ID_A);
+	UNTOUCHED(out);
 
 	/* A full list and more. */
 	init(&m, &e, out);
@@ -128,8 +136,8 @@ test_prefix_more(void)
 	CHECK_EQ_INT(e.code, ERR_AMBIGUOUS);
 	CHECK_CONTAINS(e.msg, "more than 10");
 	if (CHECK_EQ_INT(e.ncandidates, ERR_MAX_CANDIDATES)) {
-		CHECK_EQ_STR(e.candidates[0], "01ARZ3NDEKTSV4RRFFQ69G5F00");
-		CHECK_EQ_STR(e.candidates[9], "01ARZ3NDEKTSV4RRFFQ69G5F09");
+		ID_IS(e.candidates[0], "01ARZ3NDEKTSV4RRFFQ69G5F00");
+		ID_IS(e.candidates[9], "01ARZ3NDEKTSV4RRFFQ69G5F09");
 	}
 }
 
@@ -143,7 +151,7 @@ test_name_only(void)
 	init(&m, &e, out);
 	snprintf(m.name_id, sizeof(m.name_id), "%s", ID_N);
 	CHECK_EQ_INT(resolve_pick("build", &m, out, &e), 0);
-	CHECK_EQ_STR(out, ID_N);
+	ID_IS(out, ID_N);
 }
 
 static void
@@ -158,7 +166,7 @@ test_name_equals_prefix(void)
 	add_prefix(&m, ID_A);
 	snprintf(m.name_id, sizeof(m.name_id), "%s", ID_A);
 	CHECK_EQ_INT(resolve_pick("01arz", &m, out, &e), 0);
-	CHECK_EQ_STR(out, ID_A);
+	ID_IS(out, ID_A);
 }
 
 static void
@@ -175,10 +183,10 @@ test_name_and_other_prefix(void)
 	CHECK_EQ_INT(e.code, ERR_AMBIGUOUS);
 	CHECK_CONTAINS(e.msg, "2 jobs");
 	if (CHECK_EQ_INT(e.ncandidates, 2)) {
-		CHECK_EQ_STR(e.candidates[0], ID_A);
-		CHECK_EQ_STR(e.candidates[1], ID_N);
+		ID_IS(e.candidates[0], ID_A);
+		ID_IS(e.candidates[1], ID_N);
 	}
-	CHECK_EQ_STR(out, "");
+	UNTOUCHED(out);
 
 	/* Two prefixes, the name being one of them: two candidates. */
 	init(&m, &e, out);
@@ -188,8 +196,8 @@ test_name_and_other_prefix(void)
 	CHECK_EQ_INT(resolve_pick("01arz", &m, out, &e), -1);
 	CHECK_EQ_INT(e.code, ERR_AMBIGUOUS);
 	if (CHECK_EQ_INT(e.ncandidates, 2)) {
-		CHECK_EQ_STR(e.candidates[0], ID_A);
-		CHECK_EQ_STR(e.candidates[1], ID_B);
+		ID_IS(e.candidates[0], ID_A);
+		ID_IS(e.candidates[1], ID_B);
 	}
 }
 

@@ -46,6 +46,44 @@ test_encode_vectors(void)
 	CHECK_EQ_STR(out, "7ZZZZZZZZZZZZZZZZZZZZZZZZZ");
 }
 
+/* ulid_encode writes ULID_LEN + 1 bytes and not one more. */
+static void
+test_encode_bounds(void)
+{
+	unsigned char ones[10];
+	char buf[ULID_LEN + 1 + 16];
+	size_t i;
+
+	memset(ones, 0xFF, sizeof(ones));
+	memset(buf, '#', sizeof(buf));
+	ulid_encode(0, ones, buf);
+	CHECK_EQ_INT(buf[ULID_LEN], '\0');
+	for (i = ULID_LEN + 1; i < sizeof(buf); i++)
+		if (!CHECK_EQ_INT(buf[i], '#'))
+			break;
+}
+
+/* Milliseconds since the epoch from an id's first 10 characters. */
+static int64_t
+decode_time(const char *id)
+{
+	int64_t t = 0;
+	int i;
+
+	for (i = 0; i < 10; i++)
+		t = t * 32 + (strchr(crockford, id[i]) - crockford);
+	return t;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Every character of s is in the Crockford alphabet (upper case). */
 static bool
 all_crockford(const char *s)
@@ -80,6 +118,46 @@ test_new(void)
 	CHECK(memcmp(b, c, 10) < 0);
 	CHECK(strcmp(a, c) < 0);
 	CHECK(strcmp(b, c) < 0);
+}
+
+/* The time part is the clock's, in milliseconds. */
+static void
+test_new_time(void)
+{
+	char id[ULID_LEN + 1];
+	int64_t before, after, t;
+
+	before = now_ms();
+	CHECK_EQ_INT(ulid_new(id), 0);
+	after = now_ms();
+	t = decode_time(id);
+	if (!CHECK(before <= t && t <= after))
+		fprintf(stderr, "  %lld not in [%lld, %lld]\n", (long long)t,
+		    (long long)before, (long long)after);
+}
+
+/*
+ * All 80 random bits come from the random source: over 64 ids each of the
+ * 16 random characters takes more than one value (the chance that a fair
+ * one does not is 32^-63).
+ */
+static void
+test_new_random(void)
+{
+	char first[ULID_LEN + 1], id[ULID_LEN + 1];
+	bool varied[ULID_LEN] = { false };
+	int i, k;
+
+	CHECK_EQ_INT(ulid_new(first), 0);
+	for (k = 0; k < 63; k++) {
+		CHECK_EQ_INT(ulid_new(id), 0);
+		for (i = 10; i < ULID_LEN; i++)
+			if (id[i] != first[i])
+				varied[i] = true;
+	}
+	for (i = 10; i < ULID_LEN; i++)
+		if (!CHECK(varied[i]))
+			fprintf(stderr, "  character %d never changed\n", i);
 }
 
 static void
@@ -118,6 +196,8 @@ test_is_prefix(void)
 	CHECK(!ulid_is_prefix("0\0", 2));
 	CHECK(!ulid_is_prefix("01ARZ3NDEKTSV4RRFFQ69G5FAV0", 27));
 	/* No id starts past 7: 48 bits of time in 10 characters. */
+	CHECK(ulid_is_prefix("7", 1));
+	CHECK(ulid_is_prefix("7ZZZZZZZZZZZZZZZZZZZZZZZZZ", 26));
 	CHECK(!ulid_is_prefix("8", 1));
 	CHECK(!ulid_is_prefix("ZZZ", 3));
 	CHECK(!ulid_is_prefix("000000000000000000000000000000", 30));
@@ -154,7 +234,10 @@ int
 main(void)
 {
 	test_encode_vectors();
+	test_encode_bounds();
 	test_new();
+	test_new_time();
+	test_new_random();
 	test_is_prefix();
 	test_normalize();
 	return unit_done();

@@ -68,9 +68,12 @@ test_seq_len(void)
 	CHECK_EQ_INT(SEQ("\x80"), 0);
 	CHECK_EQ_INT(SEQ("\xBF"), 0);
 
-	/* Bad continuation bytes. */
+	/* Bad continuation bytes, 0xC0 the first past the range. */
 	CHECK_EQ_INT(SEQ("\xC3\x28"), 0);
 	CHECK_EQ_INT(SEQ("\xC3\xC3"), 0);
+	CHECK_EQ_INT(SEQ("\xC3\xC0"), 0);
+	CHECK_EQ_INT(SEQ("\xE2\x82\xC0"), 0);
+	CHECK_EQ_INT(SEQ("\xF0\x9F\x98\xC0"), 0);
 	CHECK_EQ_INT(SEQ("\xE2\x82\x28"), 0);
 	CHECK_EQ_INT(SEQ("\xF0\x9F\x98\x28"), 0);
 
@@ -96,7 +99,11 @@ test_complete_len(void)
 	CHECK_EQ_INT(COMPLETE("a\xF0\x9F\x98\x80"), 5);
 	CHECK_EQ_INT(COMPLETE("\xF0\x9F\x98\x80"), 4);
 
-	/* A trailing incomplete sequence is cut. */
+	/* A trailing incomplete sequence is cut: the lowest and highest
+	 * lead bytes, continuation bytes from 0x80. */
+	CHECK_EQ_INT(COMPLETE("a\xC2"), 1);
+	CHECK_EQ_INT(COMPLETE("a\xF4"), 1);
+	CHECK_EQ_INT(COMPLETE("a\xE2\x80"), 1);
 	CHECK_EQ_INT(COMPLETE("a\xC3"), 1);
 	CHECK_EQ_INT(COMPLETE("\xC3"), 0);
 	CHECK_EQ_INT(COMPLETE("a\xE2"), 1);
@@ -137,6 +144,12 @@ test_complete_len(void)
 	CHECK_EQ_INT(COMPLETE("a\xED\x9F"), 1);
 	CHECK_EQ_INT(COMPLETE("a\xF0\x90"), 1);
 	CHECK_EQ_INT(COMPLETE("a\xF4\x8F\xBF"), 1);
+
+	/* Only the len bytes given count, whatever lies around them in
+	 * memory: a character that completes just past len is still cut,
+	 * and a lead byte just before s is not looked at. */
+	CHECK_EQ_INT(utf8_complete_len(U("a\xE2\x82\xAC"), 3), 1);
+	CHECK_EQ_INT(utf8_complete_len(U("\xF0\x9F\x98") + 1, 2), 2);
 }
 
 /* Checks utf8_sanitize(in, inlen) against want, wantlen. */
@@ -181,6 +194,10 @@ test_sanitize(void)
 	SANITIZES("x\xE2\x82", "x" FFFD FFFD);
 	SANITIZES("\xE2\x82\xAC\xE2\x82", "\xE2\x82\xAC" FFFD FFFD);
 	SANITIZES("\xFF\xFE\xFD", FFFD FFFD FFFD);
+
+	/* Only the len bytes given: a character completed past them is
+	 * still cut. */
+	sanitizes("a\xE2\x82\xAC", 3, "a" FFFD FFFD, 7);
 
 	/* NUL bytes are kept and counted. */
 	SANITIZES("a\0b", "a\0b");
