@@ -452,8 +452,10 @@ life_stop(const struct life *l, const char *id, int sig, int64_t grace,
 		    proc_same((pid_t)out->sup_pid, out->sup_start)) {
 			if (store_job_request_stop(l->store, id,
 			    proc_signal_name(sig, name),
-			    grace < 0 ? out->grace_ms : grace, e) < 0)
+			    grace < 0 ? out->grace_ms : grace, e) < 0) {
+				job_free(out);
 				return -1;
+			}
 			kill((pid_t)out->sup_pid, SIGTERM);
 			job_free(out);
 			lock_wait(l->home, id, -1);
@@ -466,12 +468,12 @@ life_stop(const struct life *l, const char *id, int sig, int64_t grace,
 			    "time to be stopped", id);
 		job_pause_ms(2);
 	}
-	if (life_orphan_alive(out)) {
-		if (stop_orphan(l, out, sig, grace < 0 ? out->grace_ms : grace,
-		    e) < 0)
-			return -1;
-	} else if (life_reconcile(l, out, &settled, e) < 0)
+	if (life_orphan_alive(out) ? stop_orphan(l, out, sig, grace < 0 ?
+	    out->grace_ms : grace, e) < 0 :
+	    life_reconcile(l, out, &settled, e) < 0) {
+		job_free(out);
 		return -1;
+	}
 	job_free(out);
 	return store_job_get(l->store, id, out, e);
 }

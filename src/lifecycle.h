@@ -93,7 +93,8 @@ int life_wait(const struct life *l, const char *id, int64_t deadline,
  * Stops job id: its supervisor is asked (signal and grace in the row);
  * when it is gone, the orphaned process tree is killed from here once its
  * leader is proven to be the job's process. grace < 0: the job's own.
- * Returns once the job has ended, with *out its record.
+ * Returns once the job has ended, with *out its record; on error *out
+ * holds nothing to free.
  */
 int life_stop(const struct life *l, const char *id, int sig, int64_t grace,
     struct job *out, struct err *e);
