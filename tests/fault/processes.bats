@@ -329,10 +329,11 @@ spawner() {
 	assert_no_leftovers
 }
 
-# stuck_in_d: one of this test's processes is in uninterruptible sleep.
+# stuck_in_d: the test's writer to the frozen filesystem is in
+# uninterruptible sleep (not any process passing through state D).
 stuck_in_d() {
 	local p
-	for p in $(marked_pids); do
+	for p in $(marked_pids '^sh -c echo stuck'); do
 		[[ $(proc_state "$p") == D ]] && stuck=$p && return 0
 	done
 	return 1
