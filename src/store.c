@@ -216,11 +216,21 @@ set_wal(struct store *st, struct err *e)
 static int
 check_version(struct store *st, struct err *e)
 {
-	int version, appid, tables;
+	int version, appid, tables = 0;
 
-	if (pragma_int(st, "PRAGMA user_version", &version, e) < 0 ||
-	    pragma_int(st, "PRAGMA application_id", &appid, e) < 0)
+	/* One snapshot for all three reads: between two autocommit reads a
+	 * process creating the store at once may commit the schema, and its
+	 * table would look like another program's. */
+	if (exec_sql(st, "BEGIN", e) < 0)
 		return -1;
+	if (pragma_int(st, "PRAGMA user_version", &version, e) < 0 ||
+	    pragma_int(st, "PRAGMA application_id", &appid, e) < 0 ||
+	    (version == 0 && pragma_int(st, "SELECT count(*) FROM sqlite_master"
+	    " WHERE name = 'jobs'", &tables, e) < 0)) {
+		rollback(st);
+		return -1;
+	}
+	rollback(st);
 	if (appid != 0 && appid != APPLICATION_ID)
 		return err_set(e, ERR_STORE, "store '%s' belongs to another "
 		    "program (application_id %d): refusing to touch it",
@@ -229,15 +239,9 @@ check_version(struct store *st, struct err *e)
 		return err_set(e, ERR_STORE,
 		    "store '%s' has schema version %d, newer than this job "
 		    "knows (%d): upgrade job", st->path, version, NMIGRATIONS);
-	if (version == 0) {
-		if (pragma_int(st, "SELECT count(*) FROM sqlite_master WHERE"
-		    " name = 'jobs'", &tables, e) < 0)
-			return -1;
-		if (tables > 0)
-			return err_set(e, ERR_STORE, "store '%s' has a 'jobs' "
-			    "table that job did not make: refusing to touch "
-			    "it", st->path);
-	}
+	if (version == 0 && tables > 0)
+		return err_set(e, ERR_STORE, "store '%s' has a 'jobs' table "
+		    "that job did not make: refusing to touch it", st->path);
 	return 0;
 }
 
