@@ -16,6 +16,7 @@ static const struct opt_word shells[] = {
 	{ "zsh", "source <(job completions zsh)" },
 	{ "fish", "job completions fish | source" },
 	{ "refs", NULL },	/* what the scripts call for names and ids */
+	{ "queues", NULL },	/* and for queue names */
 	{ NULL, NULL },
 };
 
@@ -61,8 +62,16 @@ print_bash(void)
 		print_flags(*p, " ");
 		printf("\" ;;\n");
 	}
-	printf("\tesac\n\tcase \"$cur\" in\n\t-*) COMPREPLY=($(compgen -W "
-	    "\"$flags\" -- \"$cur\")) ;;\n\t*)\n\t\tcase \"$cmd\" in\n\t\t");
+	/* The values of options that name jobs or queues. */
+	printf("\tesac\n\tcase \"${COMP_WORDS[COMP_CWORD-1]}\" in\n"
+	    "\t--after|--after-end) COMPREPLY=($(compgen -W \"$(job "
+	    "completions refs 2>/dev/null)\" -- \"$cur\")); return ;;\n"
+	    "\t--queue|-q) COMPREPLY=($(compgen -W \"$(job completions "
+	    "queues 2>/dev/null)\" -- \"$cur\")); return ;;\n\tesac\n");
+	printf("\tcase \"$cur\" in\n\t-*) COMPREPLY=($(compgen -W "
+	    "\"$flags\" -- \"$cur\")) ;;\n\t*)\n\t\tcase \"$cmd\" in\n"
+	    "\t\tqueue) COMPREPLY=($(compgen -W \"$(job completions queues "
+	    "2>/dev/null)\" -- \"$cur\")) ;;\n\t\t");
 	for (p = cmd_table; *p != NULL; p++)
 		if ((*p)->flags & CMD_REFS)
 			printf("%s|", (*p)->name);
@@ -97,8 +106,12 @@ print_fish(void)
 		for (o = (*p)->grammar.options; o != NULL && o->name != NULL;
 		    o++)
 			printf("complete -c job -n '__fish_seen_subcommand_from "
-			    "%s' -l %s%s\n", (*p)->name, o->name,
-			    o->type != OPT_FLAG ? " -r" : "");
+			    "%s' -l %s%s%s\n", (*p)->name, o->name,
+			    o->type != OPT_FLAG ? " -r" : "",
+			    strcmp(o->name, "queue") == 0 ? " -a '(job "
+			    "completions queues 2>/dev/null)'" :
+			    strncmp(o->name, "after", 5) == 0 ? " -a '(job "
+			    "completions refs 2>/dev/null)'" : "");
 		printf("complete -c job -n '__fish_seen_subcommand_from %s' "
 		    "-l json\n", (*p)->name);
 		if ((*p)->flags & CMD_REFS)
@@ -112,6 +125,23 @@ print_fish(void)
 			printf("'\n");
 		}
 	}
+}
+
+/* The queues' names, one a line. */
+static int
+print_queues(struct ctx *ctx)
+{
+	struct store_queue *qs;
+	struct err e;
+	size_t n, i;
+
+	if (store_queue_list(ctx->store, &qs, &n, &e) < 0)
+		return cmd_error(ctx, &e);
+	for (i = 0; i < n; i++)
+		if (strpbrk(qs[i].name, " \t\n") == NULL)
+			printf("%s\n", qs[i].name);
+	store_queue_free(qs, n);
+	return EXIT_OK;
 }
 
 /* Names and ids of the project's recent jobs, one a line. */
@@ -158,7 +188,8 @@ cmd_completions(struct ctx *ctx, struct cmd_args *a)
 		 * JOB_HOME is refused. */
 		rc = cmd_setup(ctx, CMD_STORE);
 		if (rc == 0)
-			rc = print_refs(ctx);
+			rc = strcmp(shell, "refs") == 0 ? print_refs(ctx) :
+			    print_queues(ctx);
 	}
 	return rc;
 }

@@ -28,6 +28,32 @@ static const struct opt_spec options[] = {
 	{ NULL },
 };
 
+/* What a pending job waits for, before its command: "(waits for ID ID,
+ * queue q) ". Empty for the others. */
+static void
+waiting_prefix(const struct ctx *ctx, const struct job *j, char *buf,
+    size_t len)
+{
+	char *awaiting = NULL, queue[CMD_NAME_MAX * 4 + 1] = "";
+	size_t used;
+
+	buf[0] = '\0';
+	if (j->status != JOB_PENDING)
+		return;
+	if (j->after != NULL || j->after_end != NULL)
+		store_job_awaiting(ctx->store, j, &awaiting, NULL);
+	if (j->queue != NULL)
+		out_escape(j->queue, queue, sizeof(queue));
+	snprintf(buf, len, "(%s%s%s%s%s) ", awaiting && *awaiting ?
+	    "waits for " : "", awaiting ? awaiting : "",
+	    awaiting && *awaiting && *queue ? ", " : "", *queue ? "queue " : "",
+	    queue);
+	free(awaiting);
+	used = strlen(buf);
+	if (used == 3)	/* "() ": waits for nothing: its start is near */
+		buf[0] = '\0';
+}
+
 static void
 print_table(const struct ctx *ctx, const struct job *jobs, size_t n)
 {
@@ -58,7 +84,9 @@ print_table(const struct ctx *ctx, const struct job *jobs, size_t n)
 		/* Cut on whole characters, to columns: "~" says so. */
 		if (out_columns(name) > wname)
 			strcpy(name + out_fit(name, wname - 1, NULL), "~");
-		out_escape(j->command, cmd, sizeof(cmd));
+		waiting_prefix(ctx, j, cmd, sizeof(cmd));
+		out_escape(j->command, cmd + strlen(cmd),
+		    sizeof(cmd) - strlen(cmd));
 		if (j->signal != NULL)
 			snprintf(code, sizeof(code), "%s", j->signal);
 		else if (j->exit_code >= 0)

@@ -26,10 +26,13 @@ cmd_retry(struct ctx *ctx, struct cmd_args *a)
 
 	err_clear(&e);
 	memset(&job, 0, sizeof(job));
-	/* Same command, name, cwd, project, limits, env and context; a new
-	 * id, no key (keys name one job), and a link to the original. */
+	/* Same command, name, cwd, project, limits, env, context and queue;
+	 * a new id, no key (keys name one job), no dependencies (they have
+	 * ended), and a link to the original. */
 	spec = *orig;
 	spec.key = NULL;
+	spec.after = NULL;
+	spec.after_end = NULL;
 	spec.retry_of = orig->id;
 	cmd_life(ctx, &l);
 	if (life_start(&l, &spec, &job, &existing, &e) < 0)

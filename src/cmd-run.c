@@ -23,12 +23,12 @@
 #include "lifecycle.h"
 #include "opt.h"
 #include "project.h"
+#include "store.h"
 
-#define NAME_MAX_LEN 200
 #define KEY_MAX_LEN 1024
 
 enum { O_NAME = 1, O_KEY, O_TIMEOUT, O_CWD, O_ENV, O_CONTEXT, O_GRACE,
-	O_WAIT, O_FOLLOW };
+	O_WAIT, O_FOLLOW, O_AFTER, O_AFTER_END, O_QUEUE };
 
 static int check_name(const char *value, int64_t *num, struct err *e);
 static int check_key(const char *value, int64_t *num, struct err *e);
@@ -60,6 +60,19 @@ static const struct opt_spec options[] = {
 	{ .name = "context", .type = OPT_STRING, .id = O_CONTEXT,
 	  .value_name = "JSON",
 	  .help = "attach any JSON value to the record" },
+	{ .name = "after", .type = OPT_STRING, .id = O_AFTER,
+	  .value_name = "REF",
+	  .help = "start once job REF has completed; if it ends otherwise,\n"
+	    "this job fails (dependency_failed) without running\n"
+	    "(repeatable)" },
+	{ .name = "after-end", .type = OPT_STRING, .id = O_AFTER_END,
+	  .value_name = "REF",
+	  .help = "start once job REF has ended, however (repeatable)" },
+	{ .name = "queue", .short_name = 'q', .type = OPT_STRING,
+	  .id = O_QUEUE, .value_name = "NAME",
+	  .help = "join queue NAME: it runs its jobs in submission order,\n"
+	    "at most its limit at once (see job queue)",
+	  .check = cmd_check_queue },
 	{ .name = "wait", .short_name = 'w', .type = OPT_FLAG, .id = O_WAIT,
 	  .help = "wait for the job to end, as 'job wait'" },
 	{ .name = "follow", .short_name = 'f', .type = OPT_FLAG,
@@ -69,34 +82,17 @@ static const struct opt_spec options[] = {
 };
 
 static int
-check_label(const char *what, const char *s, size_t max, struct err *e)
-{
-	size_t len = strlen(s), i;
-
-	if (len == 0)
-		return err_set(e, ERR_USAGE, "--%s must not be empty", what);
-	if (len > max)
-		return err_set(e, ERR_USAGE, "--%s is %zu bytes long; at most "
-		    "%zu are allowed", what, len, max);
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return err_set(e, ERR_USAGE, "--%s must not contain "
-			    "control characters", what);
-	return 0;
-}
-
-static int
 check_name(const char *value, int64_t *num, struct err *e)
 {
 	(void)num;
-	return check_label("name", value, NAME_MAX_LEN, e);
+	return cmd_check_label("name", value, CMD_NAME_MAX, e);
 }
 
 static int
 check_key(const char *value, int64_t *num, struct err *e)
 {
 	(void)num;
-	return check_label("key", value, KEY_MAX_LEN, e);
+	return cmd_check_label("key", value, KEY_MAX_LEN, e);
 }
 
 static int
@@ -303,6 +299,36 @@ out:
 	free(rest);
 }
 
+/*
+ * The jobs named by each --after (or --after-end) as ids, "ID ID", into
+ * *list; NULL when none. A reference is resolved now, as everywhere: an
+ * unknown or ambiguous one refuses the run.
+ */
+static int
+resolve_deps(struct ctx *ctx, const struct opt_args *a, int id, char **list,
+    struct err *e)
+{
+	const struct opt_value *v = NULL;
+	char dep[ULID_LEN + 1];
+	size_t len = 0;
+	char *grown;
+
+	*list = NULL;
+	while ((v = opt_each(a, id, v)) != NULL) {
+		if (store_job_resolve(ctx->store, v->value, ctx->project, dep,
+		    e) < 0)
+			return -1;
+		if (*list != NULL && strstr(*list, dep) != NULL)
+			continue;
+		if ((grown = realloc(*list, len + ULID_LEN + 2)) == NULL)
+			return err_set(e, ERR_IO, "out of memory");
+		*list = grown;
+		len += (size_t)sprintf(*list + len, "%s%s", len ? " " : "",
+		    dep);
+	}
+	return 0;
+}
+
 /* Makes --cwd absolute; a folder that does not exist is kept as given,
  * so the job fails to start and says why in its record and log. */
 static char *
@@ -381,6 +407,7 @@ cmd_run(struct ctx *ctx, struct cmd_args *a)
 	const char *name = opt_str(&a->opt, O_NAME, NULL);
 	const char *key = opt_str(&a->opt, O_KEY, NULL);
 	const char *context = opt_str(&a->opt, O_CONTEXT, NULL);
+	const char *queue = opt_str(&a->opt, O_QUEUE, NULL);
 	char **words = a->opt.operands;
 	int nwords = a->opt.noperands;
 	bool wait = opt_has(&a->opt, O_WAIT);
@@ -401,6 +428,13 @@ cmd_run(struct ctx *ctx, struct cmd_args *a)
 			goto fail;
 	if (context != NULL && json_normalize(context, &spec.context, &e) < 0)
 		goto fail;
+	if (resolve_deps(ctx, &a->opt, O_AFTER, &spec.after, &e) < 0 ||
+	    resolve_deps(ctx, &a->opt, O_AFTER_END, &spec.after_end, &e) < 0)
+		goto fail;
+	if (queue != NULL && (spec.queue = strdup(queue)) == NULL) {
+		err_set(&e, ERR_IO, "out of memory");
+		goto fail;
+	}
 	if (as_argv) {
 		if (!a->opt.dashdash)
 			note_own_options(&a->opt);
@@ -450,6 +484,9 @@ out:
 	free(spec.context);
 	free(spec.env);
 	free(spec.argv);
+	free(spec.queue);
+	free(spec.after);
+	free(spec.after_end);
 	return rc;
 }
 

@@ -25,6 +25,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_wait_entry,
 	&cmd_stop_entry,
 	&cmd_retry_entry,
+	&cmd_queue_entry,
 	&cmd_clean_entry,
 	&cmd_skills_entry,
 	&cmd_completions_entry,
@@ -188,9 +189,19 @@ cmd_job_json(const struct ctx *ctx, const struct job *j)
 	char path[PATH_MAX];
 	struct stat sb;
 
+	struct jval *v;
+	struct job shown = *j;
+
+	/* What a pending job still waits for is read now. */
+	shown.awaiting = NULL;
+	if (j->status == JOB_PENDING && ctx->store != NULL &&
+	    (j->after != NULL || j->after_end != NULL))
+		store_job_awaiting(ctx->store, j, &shown.awaiting, NULL);
 	home_log_path(ctx->home, j->id, path, sizeof(path));
-	return json_job(j, path, stat(path, &sb) == 0 ? (int64_t)sb.st_size :
-	    0);
+	v = json_job(&shown, path, stat(path, &sb) == 0 ?
+	    (int64_t)sb.st_size : 0);
+	free(shown.awaiting);
+	return v;
 }
 
 int
@@ -299,4 +310,28 @@ cmd_status_bits(const struct opt_args *a, int id)
 	while ((v = opt_each(a, id, v)) != NULL)
 		mask |= STATUS_BIT(v->num);
 	return mask;
+}
+
+int
+cmd_check_label(const char *what, const char *s, size_t max, struct err *e)
+{
+	size_t len = strlen(s), i;
+
+	if (len == 0)
+		return err_set(e, ERR_USAGE, "--%s must not be empty", what);
+	if (len > max)
+		return err_set(e, ERR_USAGE, "--%s is %zu bytes long; at most "
+		    "%zu are allowed", what, len, max);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return err_set(e, ERR_USAGE, "--%s must not contain "
+			    "control characters", what);
+	return 0;
+}
+
+int
+cmd_check_queue(const char *value, int64_t *num, struct err *e)
+{
+	(void)num;
+	return cmd_check_label("queue", value, CMD_NAME_MAX, e);
 }

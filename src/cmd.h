@@ -73,6 +73,7 @@ extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_wait_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_retry_entry;
+extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_clean_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_skills_entry;
@@ -101,6 +102,15 @@ void cmd_usage(const struct cmd_entry *entry, FILE *f);
 int cmd_error(const struct ctx *ctx, const struct err *e);
 /* Exit status for an error code: 2 for usage, 1 for the rest. */
 int cmd_exit_code(enum err_code code);
+
+/* Job and queue names: at most this long, no control characters. */
+#define CMD_NAME_MAX 200
+/* An option value that labels something: not empty, not longer than max
+ * bytes, no control characters; what names the option. */
+int cmd_check_label(const char *what, const char *s, size_t max,
+    struct err *e);
+/* A queue name (an opt_spec check). */
+int cmd_check_queue(const char *value, int64_t *num, struct err *e);
 
 /* Exit statuses; see job.1, EXIT STATUS. */
 #define EXIT_OK		0

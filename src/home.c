@@ -139,3 +139,9 @@ home_lock_path(const char *home, const char *id, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/logs/%s.lock", home, id);
 }
+
+void
+home_bell_path(const char *home, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/logs/queues.bell", home);
+}

@@ -16,5 +16,7 @@ int home_open(char *buf, size_t len, struct err *e);
 int home_path(char *buf, size_t len, struct err *e);
 void home_log_path(const char *home, const char *id, char *buf, size_t len);
 void home_lock_path(const char *home, const char *id, char *buf, size_t len);
+/* The doorbell of waiting jobs: written when a queue may start more. */
+void home_bell_path(const char *home, char *buf, size_t len);
 
 #endif

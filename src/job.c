@@ -50,6 +50,10 @@ job_free(struct job *j)
 	free(j->argv);
 	free(j->env);
 	free(j->stop_signal);
+	free(j->queue);
+	free(j->after);
+	free(j->after_end);
+	free(j->awaiting);
 	memset(j, 0, sizeof(*j));
 	j->exit_code = -1;
 }
@@ -95,6 +99,10 @@ job_copy(struct job *dst, const struct job *src)
 	rc |= dup_field(&dst->key, src->key);
 	rc |= dup_field(&dst->retry_of, src->retry_of);
 	rc |= dup_field(&dst->stop_signal, src->stop_signal);
+	rc |= dup_field(&dst->queue, src->queue);
+	rc |= dup_field(&dst->after, src->after);
+	rc |= dup_field(&dst->after_end, src->after_end);
+	rc |= dup_field(&dst->awaiting, src->awaiting);
 	rc |= dup_blob(&dst->argv, src->argv, src->argv_len);
 	rc |= dup_blob(&dst->env, src->env, src->env_len);
 	if (rc != 0) {
@@ -196,6 +204,24 @@ job_pause_ms(int64_t ms)
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+void
+job_each_id(const char *list, void (*fn)(void *, const char *), void *arg)
+{
+	char id[ULID_LEN + 1];
+	size_t len;
+
+	while (list != NULL && *list != '\0') {
+		len = strcspn(list, " ");
+		if (len == ULID_LEN) {
+			memcpy(id, list, len);
+			id[len] = '\0';
+			fn(arg, id);
+		}
+		list += len;
+		list += strspn(list, " ");
+	}
 }
 
 int64_t

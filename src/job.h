@@ -58,6 +58,14 @@ struct job {
 	int64_t log_dropped;	/* output bytes lost to a full disk */
 	char *stop_signal;	/* what `job stop` asked for, or NULL */
 	int64_t stop_grace_ms;	/* the grace `job stop` asked for */
+	char *queue;		/* the queue it belongs to, or NULL */
+	int64_t seq;		/* its place in that queue: submission order */
+	char *after;		/* ids that must complete first, "ID ID", or
+				 * NULL */
+	char *after_end;	/* ids that must end first, whatever their
+				 * status, or NULL */
+	char *awaiting;		/* of those, the ones still active (filled
+				 * for display only), or NULL */
 };
 
 const char *job_status_name(enum job_status s);
@@ -75,6 +83,9 @@ int job_exit_status(const struct job *j);
  * pasting it runs the same argv. Returns NULL when out of memory.
  */
 char *job_quote_words(char *const *words, int n);
+/* Calls fn with each id of a list as `after` holds it ("ID ID"). */
+void job_each_id(const char *list, void (*fn)(void *, const char *),
+    void *arg);
 /* Milliseconds since the epoch, from the real-time clock. */
 int64_t job_now_ms(void);
 /* Milliseconds from the monotonic clock, for deadlines and intervals. */

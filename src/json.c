@@ -163,6 +163,22 @@ set_seconds(json_t *o, const char *key, int64_t ms, bool present)
 	    json_null());
 }
 
+static void
+push_id(void *arg, const char *id)
+{
+	json_array_append_new(arg, json_string(id));
+}
+
+/* "ID ID" as a JSON array of ids. */
+static json_t *
+id_array(const char *list)
+{
+	json_t *a = json_array();
+
+	job_each_id(list, push_id, a);
+	return a;
+}
+
 struct jval *
 json_job(const struct job *j, const char *log_path, int64_t log_bytes)
 {
@@ -214,6 +230,18 @@ json_job(const struct job *j, const char *log_path, int64_t log_bytes)
 	jset_str(V(o), "key", j->key);
 	json_object_set_new(o, "retry_of", j->retry_of ?
 	    json_string(j->retry_of) : json_null());
+	json_object_set_new(o, "queue", j->queue ? json_string(j->queue) :
+	    json_null());
+	json_object_set_new(o, "after", id_array(j->after));
+	json_object_set_new(o, "after_end", id_array(j->after_end));
+	if (j->status == JOB_PENDING) {
+		json_t *w = json_object();
+		json_object_set_new(w, "jobs", id_array(j->awaiting));
+		json_object_set_new(w, "queue", j->queue ?
+		    json_string(j->queue) : json_null());
+		json_object_set_new(o, "waiting_for", w);
+	} else
+		json_object_set_new(o, "waiting_for", json_null());
 	env = json_object();
 	if (j->env != NULL) {
 		size_t off = 0;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -118,6 +119,259 @@ life_finish(struct store *st, const char *id, const struct job_end *end,
 	return 1;
 }
 
+/* --- a waiting job's turn --- */
+
+/* How a dependency stands for the job that waits on it. */
+enum dep_state { DEP_MET, DEP_WAIT, DEP_FAILED };
+
+struct dep_scan {
+	const struct life *l;
+	struct store *st;
+	bool after_end;		/* any end will do */
+	bool reconcile;		/* settle rows whose supervisor is gone */
+	enum dep_state state;
+	bool orphaned;		/* one runs on without its supervisor */
+	char *why;		/* the failed one, for the log */
+	size_t why_len;
+};
+
+static void
+dep_check(void *arg, const char *id)
+{
+	struct dep_scan *d = arg;
+	struct job j;
+	struct err e;
+	bool settled;
+
+	if (d->state == DEP_FAILED)
+		return;
+	if (store_job_get(d->st, id, &j, &e) < 0) {
+		/* Gone (cleaned): for --after-end it has ended all the same;
+		 * for --after its completion can no longer be proven. */
+		if (!d->after_end) {
+			d->state = DEP_FAILED;
+			snprintf(d->why, d->why_len, "job %s is gone", id);
+		}
+		return;
+	}
+	if (job_status_active(j.status) && d->reconcile &&
+	    life_reconcile(d->l, &j, &settled, &e) == 0 && settled) {
+		job_free(&j);
+		if (store_job_get(d->st, id, &j, &e) < 0)
+			return;
+	}
+	if (job_status_active(j.status)) {
+		d->state = DEP_WAIT;
+		if (d->reconcile && j.status == JOB_RUNNING &&
+		    !life_supervised(d->l, id) && life_orphan_alive(&j))
+			d->orphaned = true;
+	} else if (!d->after_end && j.status != JOB_COMPLETED) {
+		d->state = DEP_FAILED;
+		snprintf(d->why, d->why_len, "job %s ended %s", id,
+		    job_status_name(j.status));
+	}
+	job_free(&j);
+}
+
+/* Whether j's dependencies are met; reconcile: settle lost ones first. */
+static enum dep_state
+deps_state(const struct life *l, struct store *st, const struct job *j,
+    bool reconcile, bool *orphaned, char *why, size_t why_len)
+{
+	struct dep_scan d;
+
+	memset(&d, 0, sizeof(d));
+	d.l = l;
+	d.st = st;
+	d.reconcile = reconcile;
+	d.state = DEP_MET;
+	d.why = why;
+	d.why_len = why_len;
+	job_each_id(j->after, dep_check, &d);
+	d.after_end = true;
+	job_each_id(j->after_end, dep_check, &d);
+	if (orphaned != NULL && d.orphaned)
+		*orphaned = true;
+	return d.state;
+}
+
+/*
+ * Settles the queue's members whose supervisor is gone, outside any
+ * transaction: a killed waiting supervisor must not hold its place, nor a
+ * lost running one its slot once its process is gone.
+ */
+static void
+settle_queue(const struct life *l, const struct job *self, bool *orphaned)
+{
+	struct store_filter f;
+	struct job *jobs;
+	struct err e;
+	size_t n, i;
+	bool settled;
+
+	memset(&f, 0, sizeof(f));
+	f.statuses = STATUS_ACTIVE;
+	f.queue = self->queue;
+	if (store_job_list(l->store, &f, &jobs, &n, &e) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (strcmp(jobs[i].id, self->id) == 0)
+			continue;
+		if (life_reconcile(l, &jobs[i], &settled, &e) == 0 &&
+		    !settled && jobs[i].status == JOB_RUNNING &&
+		    !life_supervised(l, jobs[i].id))
+			*orphaned = true;
+	}
+	job_free_array(jobs, n);
+}
+
+/*
+ * Inside the transaction: whether j may take a slot of its queue now.
+ * Slots go in submission order to the jobs whose dependencies are met.
+ */
+static int
+queue_has_room(const struct life *l, const struct job *j, bool *room,
+    struct err *e)
+{
+	struct store_queue q;
+	struct store_filter f;
+	struct job *jobs;
+	size_t n, i;
+	int64_t ahead = 0;
+
+	*room = false;
+	if (store_queue_get(l->store, j->queue, &q, e) < 0)
+		return -1;
+	free(q.name);
+	if (q.paused || q.running >= q.parallel)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	f.statuses = STATUS_BIT(JOB_PENDING);
+	f.queue = j->queue;
+	if (store_job_list(l->store, &f, &jobs, &n, e) < 0)
+		return -1;
+	for (i = 0; i < n && jobs[i].seq < j->seq; i++)
+		if (deps_state(l, l->store, &jobs[i], false, NULL, NULL,
+		    0) == DEP_MET)
+			ahead++;
+	job_free_array(jobs, n);
+	*room = q.running + ahead < q.parallel;
+	return 0;
+}
+
+/*
+ * Whether pending job j may start: deps met and, for a queue, a slot for
+ * it. Sets t->verdict (TURN_GO meaning "may", not yet claimed).
+ */
+static int
+judge(const struct life *l, const struct job *j, struct life_turn *t,
+    struct err *e)
+{
+	enum dep_state deps;
+	bool room = true;
+
+	t->why[0] = '\0';
+	deps = deps_state(l, l->store, j, false, NULL, t->why,
+	    sizeof(t->why));
+	t->verdict = deps == DEP_FAILED ? TURN_DEP_FAILED : TURN_WAIT;
+	if (deps != DEP_MET)
+		return 0;
+	if (j->queue != NULL && queue_has_room(l, j, &room, e) < 0)
+		return -1;
+	if (room)
+		t->verdict = TURN_GO;
+	return 0;
+}
+
+int
+life_turn(const struct life *l, const char *id, int64_t sup_pid,
+    int64_t sup_start, struct life_turn *t, struct err *e)
+{
+	struct job j;
+	bool claimed = false, recorded;
+
+	memset(t, 0, sizeof(*t));
+	if (store_job_get(l->store, id, &j, e) < 0)
+		return e->code == ERR_NOT_FOUND ? (t->verdict = TURN_GONE, 0) :
+		    -1;
+	if (j.status != JOB_PENDING) {
+		job_free(&j);
+		t->verdict = TURN_GONE;
+		return 0;
+	}
+	/* Settle what is lost, outside the transaction (it probes). */
+	deps_state(l, l->store, &j, true, &t->orphaned, t->why,
+	    sizeof(t->why));
+	if (j.queue != NULL)
+		settle_queue(l, &j, &t->orphaned);
+	/*
+	 * A first judgement without the write lock: most jobs that wake are
+	 * not next, and need not queue up for it. One that is judged too
+	 * early wakes again: whatever could make it next (an end, a queue
+	 * changed) is committed before the event that tells of it.
+	 */
+	if (judge(l, &j, t, e) < 0) {
+		job_free(&j);
+		return -1;
+	}
+	recorded = sup_pid == 0 || j.sup_pid != 0;
+	job_free(&j);
+	if (t->verdict == TURN_WAIT && recorded)
+		return 0;
+
+	if (store_batch_begin(l->store, e) < 0)
+		return -1;
+	if (store_job_get(l->store, id, &j, e) < 0)
+		goto fail;
+	if (j.status != JOB_PENDING) {
+		t->verdict = TURN_GONE;
+		goto done;
+	}
+	if (sup_pid > 0 && j.sup_pid == 0 && store_job_set_supervisor(l->store,
+	    id, sup_pid, sup_start, e) < 0)
+		goto fail;
+	if (judge(l, &j, t, e) < 0)
+		goto fail;
+	if (t->verdict == TURN_GO) {
+		if (store_job_claim(l->store, id, &claimed, e) < 0)
+			goto fail;
+		if (!claimed)
+			t->verdict = TURN_GONE;
+	}
+done:
+	job_free(&j);
+	return store_batch_end(l->store, e);
+fail:
+	job_free(&j);
+	store_batch_abort(l->store);
+	return -1;
+}
+
+int
+life_end_unstarted(struct store *st, const char *id, enum life_turn_verdict v,
+    struct err *e)
+{
+	struct job_end end;
+	struct job j;
+
+	memset(&j, 0, sizeof(j));
+	end_unseen(&end, &j, v == TURN_DEP_FAILED ? JOB_FAILED : JOB_STOPPED,
+	    v == TURN_DEP_FAILED ? "dependency_failed" : "stopped");
+	return life_finish(st, id, &end, NULL, NULL, e);
+}
+
+int
+life_queue_set(const struct life *l, const char *name, int64_t parallel,
+    int paused, struct err *e)
+{
+	if (store_queue_set(l->store, name, parallel, paused, e) < 0)
+		return -1;
+	/* More may start now: a raised limit, a resumed queue. */
+	if (parallel > 0 || paused == 0)
+		lock_ring_bell(l->home);
+	return 0;
+}
+
 /* --- starting --- */
 
 int
@@ -129,6 +383,7 @@ life_start(const struct life *l, const struct job *spec, struct job *out,
 	struct sup_result res;
 	char log_path[PATH_MAX], boot_id[64];
 	int lock_fd = -1, log_fd = -1, rc;
+	bool waiting = false;
 
 	*existing = false;
 	if (ulid_new(j.id) < 0)
@@ -158,6 +413,29 @@ life_start(const struct life *l, const struct job *spec, struct job *out,
 		return 0;
 	}
 	crash_point("after-insert");
+	/* A job with dependencies or a queue is judged at once: it may
+	 * start now, never (a dependency that failed), or later. */
+	if (j.queue != NULL || j.after != NULL || j.after_end != NULL) {
+		struct life_turn t;
+
+		if (life_turn(l, j.id, 0, 0, &t, e) < 0) {
+			close(log_fd);
+			goto unlock;
+		}
+		if (t.verdict == TURN_DEP_FAILED || t.verdict == TURN_GONE) {
+			if (t.verdict == TURN_DEP_FAILED) {
+				dprintf(log_fd, "[job] not started: %s\n",
+				    t.why);
+				life_end_unstarted(l->store, j.id, t.verdict,
+				    NULL);
+			}
+			close(log_fd);
+			close(lock_fd);
+			lock_remove(l->home, j.id);
+			return store_job_get(l->store, j.id, out, e);
+		}
+		waiting = t.verdict == TURN_WAIT;
+	}
 
 	memset(&sup, 0, sizeof(sup));
 	sup.home = l->home;
@@ -166,6 +444,7 @@ life_start(const struct life *l, const struct job *spec, struct job *out,
 	sup.log_fd = log_fd;
 	sup.self_exe = l->self_exe;
 	sup.umask = l->umask;
+	sup.waiting = waiting;
 	/* Our connection stays open: the supervisor never touches SQLite
 	 * before it execs a fresh image (see sup-start.c). */
 	rc = sup_start(&sup, &res, e);
@@ -186,6 +465,15 @@ life_start(const struct life *l, const struct job *spec, struct job *out,
 		lock_remove(l->home, j.id);
 		store_job_get(l->store, j.id, out, NULL);
 		return -1;
+	}
+	if (waiting) {
+		crash_point("after-spawn");
+		/* It waits with its supervisor known; if this cannot be
+		 * recorded now, the supervisor records it. */
+		store_job_set_supervisor(l->store, j.id, res.sup_pid,
+		    res.sup_start, NULL);
+		sup_confirm(&res, false);
+		return store_job_get(l->store, j.id, out, e);
 	}
 	crash_point("after-spawn");
 	j.pid = res.pid;
@@ -211,6 +499,7 @@ fail:
 		close(log_fd);
 		unlink(log_path);
 	}
+unlock:
 	close(lock_fd);
 	lock_remove(l->home, j.id);
 	return -1;

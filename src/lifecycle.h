@@ -49,6 +49,39 @@ struct life {
 int life_start(const struct life *l, const struct job *spec, struct job *out,
     bool *existing, struct err *e);
 
+/*
+ * A job that waits (--after, --after-end, --queue) starts when it is its
+ * turn: its dependencies are met and its queue has a slot for it. In one
+ * BEGIN IMMEDIATE transaction, life_turn judges the job and, when it may
+ * start, claims its slot (`running`, before its process exists), so no
+ * queue ever runs more than its limit however many judge at once. Jobs
+ * whose supervisor is gone are settled first, outside the transaction.
+ */
+enum life_turn_verdict {
+	TURN_WAIT,		/* not yet */
+	TURN_GO,		/* claimed: start it now */
+	TURN_DEP_FAILED,	/* an --after job did not complete */
+	TURN_GONE,		/* the row is not pending any more */
+};
+struct life_turn {
+	enum life_turn_verdict verdict;
+	bool orphaned;		/* an awaited job runs on without its
+				 * supervisor: its end sends no event, so
+				 * look again soon */
+	char why[160];		/* TURN_DEP_FAILED: which job, how */
+};
+/* sup_pid/sup_start: the waiting supervisor, recorded if not yet. */
+int life_turn(const struct life *l, const char *id, int64_t sup_pid,
+    int64_t sup_start, struct life_turn *t, struct err *e);
+/* Ends a job that never ran: failed (dependency_failed) for
+ * TURN_DEP_FAILED, else stopped. */
+int life_end_unstarted(struct store *st, const char *id,
+    enum life_turn_verdict v, struct err *e);
+/* Sets a queue's limit (parallel > 0) and pause (paused >= 0), creating
+ * it; wakes the waiting jobs when more may start. */
+int life_queue_set(const struct life *l, const char *name, int64_t parallel,
+    int paused, struct err *e);
+
 /* What ended a supervised job first: its own exit, a stop, the timeout. */
 enum life_cause { LIFE_EXITED, LIFE_STOPPED, LIFE_TIMED_OUT };
 /*

@@ -124,3 +124,17 @@ lock_remove(const char *home, const char *id)
 	home_lock_path(home, id, path, sizeof(path));
 	unlink(path);
 }
+
+void
+lock_ring_bell(const char *home)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	/* Closing a file opened for writing is the event (IN_CLOSE_WRITE)
+	 * that wakes waiting supervisors; nothing needs to be written. */
+	home_bell_path(home, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+}

@@ -26,4 +26,10 @@ enum lock_state lock_probe(const char *home, const char *id);
 int lock_wait(const char *home, const char *id, int64_t timeout_ms);
 void lock_remove(const char *home, const char *id);
 
+/*
+ * Wakes every waiting supervisor to look at its queue again: for a queue
+ * that may start more (resumed, or its limit raised).
+ */
+void lock_ring_bell(const char *home);
+
 #endif

@@ -69,6 +69,20 @@ static const char *const migrations[] = {
 	 * argv, kept as bytes: "w1\0w2\0". */
 	"ALTER TABLE jobs ADD COLUMN signal_number INTEGER;"
 	"ALTER TABLE jobs ADD COLUMN argv BLOB;",
+	/* 3: queues, and what a pending job waits for. seq is the job's
+	 * place in its queue, handed out under the write lock (ULIDs made
+	 * by two processes in one millisecond do not order them). */
+	"ALTER TABLE jobs ADD COLUMN queue TEXT;"
+	"ALTER TABLE jobs ADD COLUMN seq INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN after_ids TEXT;"
+	"ALTER TABLE jobs ADD COLUMN after_end_ids TEXT;"
+	"CREATE INDEX jobs_queue_active ON jobs(queue, seq)"
+	" WHERE queue IS NOT NULL AND status IN ('pending','running');"
+	"CREATE TABLE queues ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" parallel INTEGER NOT NULL DEFAULT 1,"
+	" paused INTEGER NOT NULL DEFAULT 0,"
+	" next_seq INTEGER NOT NULL DEFAULT 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -77,7 +91,7 @@ static const char *const migrations[] = {
 	" sup_start, boot_id, exit_code, signal, reason, created_at," \
 	" started_at, finished_at, timeout_ms, grace_ms, context, key," \
 	" retry_of, env, log_dropped, stop_signal, stop_grace_ms," \
-	" signal_number, argv"
+	" signal_number, argv, queue, seq, after_ids, after_end_ids"
 
 /*
  * SQLite's own handler backs off to 100 ms sleeps, which inflates the tail
@@ -510,6 +524,10 @@ read_job(sqlite3_stmt *stmt, struct job *j)
 		j->signal_number = proc_signal_number(j->signal);
 	if (column_bytes(stmt, 27, &j->argv, &j->argv_len) < 0)
 		return -1;
+	j->queue = column_dup(stmt, 28);
+	j->seq = sqlite3_column_int64(stmt, 29);
+	j->after = column_dup(stmt, 30);
+	j->after_end = column_dup(stmt, 31);
 	if (j->command == NULL || j->project == NULL || j->cwd == NULL)
 		return -1;
 	return 0;
@@ -564,12 +582,53 @@ name_in_use(struct store *st, const char *project, const char *name,
 	return 0;
 }
 
+/*
+ * The next place in queue name, creating the queue on first use; inside
+ * the caller's transaction.
+ */
+static int
+queue_next_seq(struct store *st, const char *name, int64_t *seq,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, "INSERT OR IGNORE INTO queues (name) VALUES (?1)",
+	    &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, name);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return db_error(st, e, "create queue");
+	if (prepare(st, "UPDATE queues SET next_seq = next_seq + 1"
+	    " WHERE name = ?1", &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, name);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return db_error(st, e, "number the queue");
+	if (prepare(st, "SELECT next_seq FROM queues WHERE name = ?1", &stmt,
+	    e) < 0)
+		return -1;
+	bind_text(stmt, 1, name);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*seq = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW)
+		return db_error(st, e, "number the queue");
+	return 0;
+}
+
 int
 store_job_insert(struct store *st, const struct job *j, struct job *existing,
     bool *found, struct err *e)
 {
 	sqlite3_stmt *stmt;
 	bool used = false;
+	int64_t seq = 0;
 	int rc;
 
 	*found = false;
@@ -589,10 +648,13 @@ store_job_insert(struct store *st, const struct job *j, struct job *existing,
 			goto fail;
 		}
 	}
+	if (j->queue != NULL && queue_next_seq(st, j->queue, &seq, e) < 0)
+		goto fail;
 	if (prepare(st, "INSERT INTO jobs (id, name, command, status, project,"
 	    " cwd, boot_id, created_at, timeout_ms, grace_ms, context, key,"
-	    " retry_of, env, argv) VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6,"
-	    " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", &stmt, e) < 0)
+	    " retry_of, env, argv, queue, seq, after_ids, after_end_ids)"
+	    " VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18)", &stmt, e) < 0)
 		goto fail;
 	bind_text(stmt, 1, j->id);
 	bind_text(stmt, 2, j->name);
@@ -608,6 +670,10 @@ store_job_insert(struct store *st, const struct job *j, struct job *existing,
 	bind_text(stmt, 12, j->retry_of);
 	bind_bytes(stmt, 13, j->env, j->env_len);
 	bind_bytes(stmt, 14, j->argv, j->argv_len);
+	bind_text(stmt, 15, j->queue);
+	bind_int_or_null(stmt, 16, seq);
+	bind_text(stmt, 17, j->after);
+	bind_text(stmt, 18, j->after_end);
 	rc = sqlite3_step(stmt);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE) {
@@ -639,6 +705,13 @@ store_batch_end(struct store *st, struct err *e)
 {
 	st->batch = false;
 	return commit(st, e);
+}
+
+void
+store_batch_abort(struct store *st)
+{
+	st->batch = false;
+	rollback(st);
 }
 
 /*
@@ -681,9 +754,12 @@ store_job_mark_running(struct store *st, const struct job *j, struct err *e)
 {
 	sqlite3_stmt *stmt;
 
+	/* A queued job's slot was claimed as `running` before its process
+	 * existed (store_job_claim): that row takes its identities too. */
 	if (prepare(st, "UPDATE jobs SET status = 'running', pid = ?2,"
 	    " pid_start = ?3, sup_pid = ?4, sup_start = ?5, started_at = ?6"
-	    " WHERE id = ?1 AND status = 'pending'", &stmt, e) < 0)
+	    " WHERE id = ?1 AND (status = 'pending'"
+	    " OR (status = 'running' AND pid IS NULL))", &stmt, e) < 0)
 		return -1;
 	bind_text(stmt, 1, j->id);
 	sqlite3_bind_int64(stmt, 2, j->pid);
@@ -870,7 +946,8 @@ store_job_list(struct store *st, const struct store_filter *f,
 
 	snprintf(sql, sizeof(sql), "SELECT " JOB_COLUMNS " FROM jobs WHERE"
 	    " (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR name = ?2)"
-	    " AND (?3 = 0 OR coalesce(finished_at, created_at) < ?3)");
+	    " AND (?3 = 0 OR coalesce(finished_at, created_at) < ?3)"
+	    " AND (?5 IS NULL OR queue = ?5)");
 	if (f->statuses != 0) {
 		strcat(sql, " AND status IN (");
 		/* Status names come from our own table, never from input. */
@@ -886,13 +963,15 @@ store_job_list(struct store *st, const struct store_filter *f,
 		}
 		strcat(sql, ")");
 	}
-	strcat(sql, " ORDER BY created_at DESC, id DESC LIMIT ?4");
+	strcat(sql, f->queue != NULL ? " ORDER BY seq, id LIMIT ?4" :
+	    " ORDER BY created_at DESC, id DESC LIMIT ?4");
 	if (prepare(st, sql, &stmt, e) < 0)
 		return -1;
 	bind_text(stmt, 1, f->project);
 	bind_text(stmt, 2, f->name);
 	sqlite3_bind_int64(stmt, 3, f->finished_before);
 	sqlite3_bind_int64(stmt, 4, f->limit > 0 ? f->limit : -1);
+	bind_text(stmt, 5, f->queue);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (count == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
@@ -994,9 +1073,212 @@ store_job_delete(struct store *st, const char *id, bool *deleted,
 {
 	sqlite3_stmt *stmt;
 
+	/* A pending job judges its dependencies by their rows: those it
+	 * still waits for stay. */
 	if (prepare(st, "DELETE FROM jobs WHERE id = ?1"
-	    " AND status NOT IN ('pending','running')", &stmt, e) < 0)
+	    " AND status NOT IN ('pending','running')"
+	    " AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.status = 'pending'"
+	    " AND (instr(p.after_ids, ?1) > 0"
+	    " OR instr(p.after_end_ids, ?1) > 0))", &stmt, e) < 0)
 		return -1;
 	bind_text(stmt, 1, id);
 	return write_one(st, stmt, deleted, "delete job", e);
+}
+
+int
+store_job_set_supervisor(struct store *st, const char *id, int64_t sup_pid,
+    int64_t sup_start, struct err *e)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "UPDATE jobs SET sup_pid = ?2, sup_start = ?3"
+	    " WHERE id = ?1 AND status = 'pending' AND sup_pid IS NULL",
+	    &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, sup_pid);
+	sqlite3_bind_int64(stmt, 3, sup_start);
+	return write_one(st, stmt, NULL, "record the supervisor", e);
+}
+
+int
+store_job_claim(struct store *st, const char *id, bool *claimed,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "UPDATE jobs SET status = 'running'"
+	    " WHERE id = ?1 AND status = 'pending'", &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, id);
+	return write_one(st, stmt, claimed, "claim a slot", e);
+}
+
+int
+store_job_awaiting(struct store *st, const struct job *j, char **out,
+    struct err *e)
+{
+	const char *lists[2] = { j->after, j->after_end };
+	sqlite3_stmt *stmt;
+	size_t len = 0, i;
+	char *ids;
+	int rc = 0;
+
+	*out = NULL;
+	ids = malloc((j->after ? strlen(j->after) : 0) +
+	    (j->after_end ? strlen(j->after_end) : 0) + 2);
+	if (ids == NULL)
+		return err_set(e, ERR_IO, "out of memory");
+	ids[0] = '\0';
+	if (prepare(st, "SELECT 1 FROM jobs WHERE id = ?1"
+	    " AND status IN ('pending','running')", &stmt, e) < 0) {
+		free(ids);
+		return -1;
+	}
+	for (i = 0; i < 2 && rc == 0; i++) {
+		const char *p = lists[i];
+
+		while (p != NULL && *p != '\0' && rc == 0) {
+			size_t n = strcspn(p, " ");
+			char id[ULID_LEN + 1];
+
+			snprintf(id, sizeof(id), "%.*s", (int)n, p);
+			sqlite3_reset(stmt);
+			bind_text(stmt, 1, id);
+			rc = sqlite3_step(stmt);
+			if (rc == SQLITE_ROW && strstr(ids, id) == NULL) {
+				len += (size_t)sprintf(ids + len, "%s%s",
+				    len > 0 ? " " : "", id);
+				rc = 0;
+			} else if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+				rc = 0;
+			p += n;
+			p += strspn(p, " ");
+		}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != 0) {
+		free(ids);
+		return db_error(st, e, "read dependencies");
+	}
+	*out = ids;
+	return 0;
+}
+
+/* Reads a queue row with its counts: name, parallel, paused, running,
+ * pending. */
+#define QUEUE_SELECT \
+	"SELECT q.name, q.parallel, q.paused," \
+	" (SELECT count(*) FROM jobs WHERE queue = q.name" \
+	"  AND status = 'running')," \
+	" (SELECT count(*) FROM jobs WHERE queue = q.name" \
+	"  AND status = 'pending')" \
+	" FROM queues q"
+
+static int
+read_queue(sqlite3_stmt *stmt, struct store_queue *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->name = column_dup(stmt, 0);
+	q->parallel = sqlite3_column_int64(stmt, 1);
+	q->paused = sqlite3_column_int(stmt, 2) != 0;
+	q->running = sqlite3_column_int64(stmt, 3);
+	q->pending = sqlite3_column_int64(stmt, 4);
+	return q->name == NULL ? -1 : 0;
+}
+
+int
+store_queue_get(struct store *st, const char *name, struct store_queue *q,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, QUEUE_SELECT " WHERE q.name = ?1", &stmt, e) < 0)
+		return -1;
+	bind_text(stmt, 1, name);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		rc = read_queue(stmt, q);
+		sqlite3_finalize(stmt);
+		return rc < 0 ? err_set(e, ERR_IO, "out of memory") : 0;
+	}
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_DONE)
+		return err_set(e, ERR_NOT_FOUND, "no queue '%s'", name);
+	return db_error(st, e, "read queue");
+}
+
+int
+store_queue_list(struct store *st, struct store_queue **out, size_t *n,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+	struct store_queue *qs = NULL, *grown;
+	size_t count = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (prepare(st, QUEUE_SELECT " ORDER BY q.name", &stmt, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((grown = realloc(qs, (count + 1) * sizeof(*qs))) == NULL)
+			break;
+		qs = grown;
+		if (read_queue(stmt, &qs[count]) < 0)
+			break;
+		count++;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		store_queue_free(qs, count);
+		if (rc == SQLITE_ROW)
+			return err_set(e, ERR_IO, "out of memory");
+		return db_error(st, e, "list queues");
+	}
+	*out = qs;
+	*n = count;
+	return 0;
+}
+
+int
+store_queue_set(struct store *st, const char *name, int64_t parallel,
+    int paused, struct err *e)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (begin(st, e) < 0)
+		return -1;
+	if (prepare(st, "INSERT INTO queues (name, parallel, paused)"
+	    " VALUES (?1, coalesce(?2, 1), coalesce(?3, 0))"
+	    " ON CONFLICT (name) DO UPDATE SET"
+	    " parallel = coalesce(?2, parallel), paused = coalesce(?3, paused)",
+	    &stmt, e) < 0) {
+		rollback(st);
+		return -1;
+	}
+	bind_text(stmt, 1, name);
+	bind_int_or_null(stmt, 2, parallel);
+	if (paused >= 0)
+		sqlite3_bind_int(stmt, 3, paused);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		db_error(st, e, "set queue");
+		rollback(st);
+		return -1;
+	}
+	return commit(st, e);
+}
+
+void
+store_queue_free(struct store_queue *qs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(qs[i].name);
+	free(qs);
 }

@@ -15,7 +15,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Opens (and creates or migrates) $home/job.db. */
 int store_open(const char *home, struct store **out, struct err *e);
@@ -54,6 +54,8 @@ struct job_end {
  */
 int store_batch_begin(struct store *st, struct err *e);
 int store_batch_end(struct store *st, struct err *e);
+/* Undoes the batch's writes. */
+void store_batch_abort(struct store *st);
 
 /* Records the end unless the row already ended. *changed says if it did. */
 int store_job_finish(struct store *st, const char *id,
@@ -77,6 +79,8 @@ struct store_filter {
 	const char *name;	/* NULL: any */
 	int64_t finished_before; /* ended before this ms time; 0: any */
 	int64_t limit;		/* 0: no limit */
+	const char *queue;	/* only this queue's jobs, oldest place first;
+				 * NULL: any, newest first */
 };
 /* Jobs matching f, newest first. */
 int store_job_list(struct store *st, const struct store_filter *f,
@@ -97,5 +101,38 @@ int store_job_request_stop(struct store *st, const char *id,
 /* Deletes an ended job's row; *deleted is false if it was not ended. */
 int store_job_delete(struct store *st, const char *id, bool *deleted,
     struct err *e);
+
+/* A pending job's supervisor, recorded once (it may exist before the
+ * job's turn comes). */
+int store_job_set_supervisor(struct store *st, const char *id,
+    int64_t sup_pid, int64_t sup_start, struct err *e);
+/*
+ * pending -> running before the process exists: a queued job takes its
+ * slot (store_job_mark_running fills in the process). *claimed is false
+ * when the row was not pending any more.
+ */
+int store_job_claim(struct store *st, const char *id, bool *claimed,
+    struct err *e);
+/* Of the jobs j waits for, those still active: "ID ID" (maybe empty). */
+int store_job_awaiting(struct store *st, const struct job *j, char **out,
+    struct err *e);
+
+/* A queue as `job queue` shows it. */
+struct store_queue {
+	char *name;
+	int64_t parallel;	/* how many of its jobs may run at once */
+	bool paused;		/* none starts while paused */
+	int64_t running;
+	int64_t pending;
+};
+int store_queue_get(struct store *st, const char *name, struct store_queue *q,
+    struct err *e);
+/* Every queue, by name. */
+int store_queue_list(struct store *st, struct store_queue **out, size_t *n,
+    struct err *e);
+/* Creates the queue if needed; parallel 0 and paused -1 leave those. */
+int store_queue_set(struct store *st, const char *name, int64_t parallel,
+    int paused, struct err *e);
+void store_queue_free(struct store_queue *qs, size_t n);
 
 #endif

@@ -17,20 +17,25 @@
 
 #define RETRY_DISK_MS 1000	/* how often to retry a full disk */
 
-/* Where each field sits in argv; the 11 numbers follow the strings. */
+/* Where each field sits in argv; the 14 numbers follow the strings. */
 enum { A_ID = 2, A_HOME, A_COMMAND, A_CWD, A_PROJECT, A_NAME, A_BOOT,
 	A_NUMBERS };
 #define NNUMBERS (SUP_ARGC - A_NUMBERS)
 
-void
-sup_args_pack(const struct sup_args *a, char nums[][SUP_NUMBUF],
-    char *argv[SUP_ARGC + 1])
+char **
+sup_args_pack(const struct sup_args *a, char nums[][SUP_NUMBUF])
 {
 	const int64_t v[NNUMBERS] = { a->child, a->out_fd, a->log_fd,
 		a->lock_fd, a->confirm_fd, a->timeout_ms, a->grace_ms,
-		a->pid_start, a->sup_start, a->started_at, a->created_at };
+		a->pid_start, a->sup_start, a->started_at, a->created_at,
+		a->waiting, a->nwords, a->nenv };
+	char **argv;
 	int i;
 
+	argv = calloc((size_t)(SUP_ARGC + a->nwords + a->nenv + 1),
+	    sizeof(*argv));
+	if (argv == NULL)
+		return NULL;
 	argv[0] = (char *)(uintptr_t)"job-supervisor";
 	argv[1] = (char *)(uintptr_t)SUP_ARGV_MARK;
 	argv[A_ID] = (char *)(uintptr_t)a->id;
@@ -44,7 +49,11 @@ sup_args_pack(const struct sup_args *a, char nums[][SUP_NUMBUF],
 		snprintf(nums[i], SUP_NUMBUF, "%lld", (long long)v[i]);
 		argv[A_NUMBERS + i] = nums[i];
 	}
-	argv[SUP_ARGC] = NULL;
+	for (i = 0; i < a->nwords; i++)
+		argv[SUP_ARGC + i] = a->words[i];
+	for (i = 0; i < a->nenv; i++)
+		argv[SUP_ARGC + a->nwords + i] = a->env[i];
+	return argv;
 }
 
 int
@@ -53,7 +62,7 @@ sup_args_unpack(int argc, char **argv, struct sup_args *a)
 	int64_t v[NNUMBERS];
 	int i;
 
-	if (argc != SUP_ARGC || strcmp(argv[1], SUP_ARGV_MARK) != 0)
+	if (argc < SUP_ARGC || strcmp(argv[1], SUP_ARGV_MARK) != 0)
 		return -1;
 	for (i = 0; i < NNUMBERS; i++) {
 		char *end;
@@ -63,6 +72,8 @@ sup_args_unpack(int argc, char **argv, struct sup_args *a)
 		if (errno != 0 || *end != '\0' || end == argv[A_NUMBERS + i])
 			return -1;
 	}
+	if (v[12] < 0 || v[13] < 0 || v[12] + v[13] != argc - SUP_ARGC)
+		return -1;
 	memset(a, 0, sizeof(*a));
 	a->id = argv[A_ID];
 	a->home = argv[A_HOME];
@@ -82,6 +93,11 @@ sup_args_unpack(int argc, char **argv, struct sup_args *a)
 	a->sup_start = v[8];
 	a->started_at = v[9];
 	a->created_at = v[10];
+	a->waiting = v[11] != 0;
+	a->nwords = (int)v[12];
+	a->nenv = (int)v[13];
+	a->words = argv + SUP_ARGC;
+	a->env = argv + SUP_ARGC + a->nwords;
 	return 0;
 }
 

@@ -19,7 +19,7 @@
  * `running` with the connection it already holds and says so over the
  * confirm pipe; if it never does, the supervisor records it.
  */
-#define _DEFAULT_SOURCE 1	/* vfork, syscall */
+#define _DEFAULT_SOURCE 1	/* syscall */
 
 #include "supervisor.h"
 
@@ -45,7 +45,8 @@
 
 /* What S tells the caller, in one write (atomic: smaller than PIPE_BUF). */
 struct sup_msg {
-	char kind;		/* 'R' running, 'F' could not start */
+	char kind;		/* 'R' running, 'W' waiting for its turn,
+				 * 'F' could not start */
 	int err;		/* errno of the failed step */
 	char what[256];		/* the failed step, or the program */
 	int64_t pid, pid_start, sup_pid, sup_start, started_at;
@@ -53,46 +54,6 @@ struct sup_msg {
 
 /* A lost row keeps at most this much of the command (see sup_args). */
 #define COMMAND_KEPT 4096
-
-/*
- * Every disposition to its default, by the kernel's call: the C library
- * refuses to touch the signals it reserves (32 and 33 in glibc), and a
- * SIG_IGN there survives exec. Safe in a vfork child: no memory is
- * written. The kernel's sigaction with every field zero is SIG_DFL, no
- * flags and an empty mask on every architecture.
- */
-static void
-reset_signals(void)
-{
-	int sig;
-
-#if defined(__linux__)
-	static const unsigned long dfl[8];
-#if defined(__mips__)
-	const size_t setsize = 16;
-#else
-	const size_t setsize = 8;
-#endif
-	for (sig = 1; sig <= SIGRTMAX; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			syscall(SYS_rt_sigaction, sig, dfl, NULL, setsize);
-#else
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &sa, NULL);
-#endif
-	{
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-	}
-}
 
 /* Closes every descriptor above 2 but those in keep, however many the
  * caller had open and however high. */
@@ -178,183 +139,6 @@ walk:
 	}
 }
 
-/* The value of name in the environment env, or NULL. */
-static const char *
-env_lookup(char **env, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (; *env != NULL; env++)
-		if (strncmp(*env, name, len) == 0 && (*env)[len] == '=')
-			return *env + len + 1;
-	return NULL;
-}
-
-/* Whether the variable kv ("NAME=...") is named in the job's additions. */
-static bool
-env_named(const struct job *j, const char *kv)
-{
-	size_t off, len = strcspn(kv, "=");
-
-	if (len == 6 && strncmp(kv, "JOB_ID", 6) == 0)
-		return true;
-	for (off = 0; j->env != NULL && off < j->env_len;
-	    off += strlen(j->env + off) + 1)
-		if (strncmp(j->env + off, kv, len) == 0 &&
-		    j->env[off + len] == '=')
-			return true;
-	return false;
-}
-
-/*
- * The command's environment: the caller's, with the job's variables
- * (whatever their length) and its JOB_ID, without the test suite's fault
- * hooks (a job that runs `job` must not crash). The supervisor itself
- * keeps the caller's: a job's LD_PRELOAD or JOB_BUSY_TIMEOUT is not its.
- */
-static char **
-job_environ(const struct job *j)
-{
-	extern char **environ;
-	size_t n = 0, m = 0, off;
-	char **env, **p, *id;
-
-	for (p = environ; *p != NULL; p++)
-		n++;
-	for (off = 0; j->env != NULL && off < j->env_len;
-	    off += strlen(j->env + off) + 1)
-		n++;
-	if ((env = calloc(n + 2, sizeof(*env))) == NULL ||
-	    (id = malloc(strlen(j->id) + 8)) == NULL) {
-		free(env);
-		return NULL;
-	}
-	for (p = environ; *p != NULL; p++)
-		if (!env_named(j, *p) &&
-		    strncmp(*p, "JOB_TEST_CRASH=", 15) != 0 &&
-		    strncmp(*p, "JOB_TEST_STOP=", 14) != 0)
-			env[m++] = *p;
-	for (off = 0; j->env != NULL && off < j->env_len;
-	    off += strlen(j->env + off) + 1)
-		if (strchr(j->env + off, '=') != NULL)
-			env[m++] = j->env + off;
-	sprintf(id, "JOB_ID=%s", j->id);
-	env[m++] = id;
-	env[m] = NULL;
-	return env;
-}
-
-/*
- * The file an argv's first word names: as given when it holds a '/', else
- * the first executable match in the job's PATH (an empty entry is the
- * folder). Returns 0, or ENOENT / EACCES as a shell would report them.
- */
-static int
-find_program(char **env, const char *word, char *path, size_t len)
-{
-	const char *dirs = env_lookup(env, "PATH"), *p, *end;
-	int err = ENOENT;
-
-	if (strchr(word, '/') != NULL) {
-		snprintf(path, len, "%s", word);
-		return access(path, X_OK) == 0 ? 0 : errno;
-	}
-	if (dirs == NULL)
-		dirs = "/usr/local/bin:/usr/bin:/bin";
-	for (p = dirs; ; p = end + 1) {
-		struct stat sb;
-		size_t dlen;
-
-		end = strchr(p, ':');
-		if (end == NULL)
-			end = p + strlen(p);
-		dlen = (size_t)(end - p);
-		snprintf(path, len, "%.*s%s%s", (int)dlen, p, dlen ? "/" : "",
-		    word);
-		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
-			if (access(path, X_OK) == 0)
-				return 0;
-			err = EACCES;
-		}
-		if (*end == '\0')
-			return err;
-	}
-}
-
-/*
- * The command's argv: the stored words, or sh -c for a shell line. One
- * slot more in front, for running a file without a #! line through sh as
- * a shell would. NULL when out of memory.
- */
-static char **
-command_argv(const struct job *j)
-{
-	size_t n = 0, off, i = 1;
-	char **argv;
-
-	if (j->argv == NULL) {
-		argv = calloc(5, sizeof(*argv));
-		if (argv != NULL) {
-			argv[1] = (char *)(uintptr_t)"sh";
-			argv[2] = (char *)(uintptr_t)"-c";
-			argv[3] = j->command;
-		}
-		return argv;
-	}
-	for (off = 0; off < j->argv_len; off += strlen(j->argv + off) + 1)
-		n++;
-	if ((argv = calloc(n + 2, sizeof(*argv))) == NULL)
-		return NULL;
-	for (off = 0; off < j->argv_len; off += strlen(j->argv + off) + 1)
-		argv[i++] = j->argv + off;
-	return argv;
-}
-
-/*
- * Starts C: vfork copies no page tables, which is most of the cost of a
- * start, and unlike posix_spawn it lets C reset every signal itself.
- * Returns 0, or the errno of the exec.
- */
-static int
-spawn_command(const char *path, char **argv, char **env, int out_w,
-    pid_t *pid)
-{
-	volatile int err = 0;
-	pid_t child;
-
-	child = vfork();
-	if (child < 0)
-		return errno;
-	if (child == 0) {
-		setpgid(0, 0);
-		if (dup2(out_w, STDOUT_FILENO) < 0 ||
-		    dup2(out_w, STDERR_FILENO) < 0) {
-			err = errno;
-			_exit(127);
-		}
-		reset_signals();
-		execve(path, argv + 1, env);
-		if (errno == ENOEXEC) {
-			/* A script without #!: sh runs it, as a shell would. */
-			argv[0] = (char *)(uintptr_t)"sh";
-			argv[1] = (char *)(uintptr_t)path;
-			execve("/bin/sh", argv, env);
-		}
-		err = errno;
-		_exit(127);
-	}
-	/* The child has exec'd or exited: err is final. A group of its own
-	 * before anyone can signal it, whichever of us runs first. */
-	setpgid(child, child);
-	if (err != 0) {
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-			;
-		return err;
-	}
-	*pid = child;
-	return 0;
-}
-
 /*
  * Runs in S: the command could not be started. Say why in the log and
  * tell the caller, which records `failed` with reason spawn_failed (S must
@@ -398,8 +182,9 @@ kept_command(const char *command)
 }
 
 /*
- * S, still in the caller's image: detach, start the command, tell the
- * caller, exec the fresh supervisor image. Never returns.
+ * S, still in the caller's image: detach, start the command (or, for a
+ * job that waits for its turn, only check that its program exists), tell
+ * the caller, exec the fresh supervisor image. Never returns.
  */
 static void __attribute__((noreturn))
 start_job(const struct sup_spec *spec, int status_w, int confirm_r)
@@ -408,13 +193,13 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 	struct sup_log log;
 	struct sup_msg msg;
 	struct sup_args args;
+	struct sup_command cmd;
 	sigset_t held;
-	char nums[SUP_ARGC][SUP_NUMBUF], path[PATH_MAX], *sargv[SUP_ARGC + 1];
-	char **cargv, **env;
-	int out[2], keep[4], devnull, rc;
+	char nums[SUP_ARGC][SUP_NUMBUF], what[sizeof(msg.what)], **sargv;
+	int out[2] = { -1, -1 }, keep[4], devnull, rc;
 	bool zombie;
 
-	reset_signals();
+	sup_reset_signals();
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
@@ -422,6 +207,7 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 	memset(&log, 0, sizeof(log));
 	log.fd = spec->log_fd;
 	memset(&msg, 0, sizeof(msg));
+	memset(&args, 0, sizeof(args));
 	/* Let go of the caller's terminal and pipes at once: a caller doing
 	 * x=$(job run ...) waits for EOF on its stdout. */
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -441,28 +227,39 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 	/* Kept across exec: orphans of the job become our children. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 #endif
-	if (sup_pipe(out) < 0)
-		fail_start(&log, spec, status_w, "pipe", errno);
 	/* The home path is absolute, so S can live in the job's folder. */
 	if (chdir(j->cwd) < 0)
 		fail_start(&log, spec, status_w, "chdir", errno);
 	umask(spec->umask);
-	if ((cargv = command_argv(j)) == NULL || (env = job_environ(j)) == NULL)
+	if (sup_command_from_job(j, &cmd) < 0)
 		fail_start(&log, spec, status_w, "start", ENOMEM);
-	if (j->argv == NULL)
-		snprintf(path, sizeof(path), "/bin/sh");
-	else if ((rc = find_program(env, cargv[1], path, sizeof(path))) != 0)
-		fail_start(&log, spec, status_w, cargv[1], rc);
-	msg.started_at = job_now_ms();
-	rc = spawn_command(path, cargv, env, out[1], &args.child);
-	close(out[1]);
-	if (rc != 0)
-		fail_start(&log, spec, status_w, j->argv ? cargv[1] : path,
-		    rc);
-	msg.kind = 'R';
-	msg.pid = args.child;
+	if (spec->waiting) {
+		/* Not found now would be not found then: say so at once. */
+		if ((rc = sup_command_check(&cmd, what, sizeof(what))) != 0)
+			fail_start(&log, spec, status_w, what, rc);
+		msg.kind = 'W';
+		args.waiting = true;
+		args.child = 0;
+		args.command = j->command;
+		args.nwords = cmd.nwords;
+		args.words = cmd.words;
+		args.nenv = cmd.nenv;
+		args.env = cmd.env;
+	} else {
+		if (sup_pipe(out) < 0)
+			fail_start(&log, spec, status_w, "pipe", errno);
+		msg.started_at = job_now_ms();
+		rc = sup_command_spawn(&cmd, out[1], &args.child, what,
+		    sizeof(what));
+		close(out[1]);
+		if (rc != 0)
+			fail_start(&log, spec, status_w, what, rc);
+		msg.kind = 'R';
+		msg.pid = args.child;
+		proc_probe(args.child, &msg.pid_start, &zombie);
+		args.command = kept_command(j->command);
+	}
 	msg.sup_pid = getpid();
-	proc_probe(args.child, &msg.pid_start, &zombie);
 	proc_probe(getpid(), &msg.sup_start, &zombie);
 
 	/* Held signals stay pending across exec, for the new image's
@@ -476,7 +273,6 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 
 	args.id = j->id;
 	args.home = spec->home;
-	args.command = kept_command(j->command);
 	args.cwd = j->cwd;
 	args.project = j->project;
 	args.name = j->name;
@@ -492,17 +288,19 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 	args.started_at = msg.started_at;
 	args.created_at = j->created_at;
 	/* The descriptors the fresh image keeps. */
-	sup_set_flags(out[0], false, false);
+	if (out[0] >= 0)
+		sup_set_flags(out[0], false, false);
 	sup_set_flags(spec->log_fd, false, false);
 	sup_set_flags(spec->lock_fd, false, false);
 	sup_set_flags(confirm_r, false, false);
-	sup_args_pack(&args, nums, sargv);
-	execv(spec->self_exe, sargv);
+	if ((sargv = sup_args_pack(&args, nums)) != NULL)
+		execv(spec->self_exe, sargv);
 	/* No fresh image: nobody supervises. Kill the job rather than leave
 	 * it unwatched; reconciliation records the loss. */
 	sup_log_note(&log, "cannot run the supervisor '%s': %s",
 	    spec->self_exe, strerror(errno));
-	kill(-args.child, SIGKILL);
+	if (args.child > 0)
+		kill(-args.child, SIGKILL);
 	_exit(1);
 }
 

@@ -12,11 +12,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct job;
+
 /* Everything the fresh supervisor image is told on its command line. */
 struct sup_args {
 	const char *id;		/* the job */
 	const char *home;	/* $JOB_HOME, absolute */
-	const char *command;	/* for a lost row: the command (cut short) */
+	const char *command;	/* for a lost row: the command (cut short);
+				 * waiting: the whole shell line */
 	const char *cwd;	/* and the rest of what a row is restored */
 	const char *project;	/* from */
 	const char *name;	/* NULL when unnamed */
@@ -33,18 +36,26 @@ struct sup_args {
 	int64_t sup_start;	/* ours */
 	int64_t started_at;	/* ms since the epoch */
 	int64_t created_at;
+	bool waiting;		/* C is not started: wait for the job's turn */
+	/* Waiting: what C will be. The argv's words (none: a shell line)
+	 * and the variables the job adds to the environment. */
+	int nwords;
+	char **words;
+	int nenv;
+	char **env;
 };
 
-/* argv[0], SUP_ARGV_MARK, 7 strings, 11 numbers, NULL. */
-#define SUP_ARGC 20
+/* argv[0], SUP_ARGV_MARK, 7 strings, 14 numbers, then the words and the
+ * variables of a waiting job. */
+#define SUP_ARGC 23
 #define SUP_NUMBUF 24
 
 /*
- * Fills argv[SUP_ARGC + 1] from a; the numbers are written into
- * nums[11][SUP_NUMBUF], which must live as long as argv.
+ * The supervisor image's argv for a, NULL-terminated, or NULL when out of
+ * memory; the numbers are written into nums[14][SUP_NUMBUF], which must
+ * live as long as it. Free the vector (not its strings) with free().
  */
-void sup_args_pack(const struct sup_args *a, char nums[][SUP_NUMBUF],
-    char *argv[SUP_ARGC + 1]);
+char **sup_args_pack(const struct sup_args *a, char nums[][SUP_NUMBUF]);
 /* The reverse; -1 when argv is not what sup_args_pack makes. */
 int sup_args_unpack(int argc, char **argv, struct sup_args *a);
 
@@ -67,6 +78,29 @@ void sup_log_note(struct sup_log *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Writes the note about dropped output now, if the disk takes it. */
 void sup_log_flush(struct sup_log *l);
+
+/* What C is: a shell line or words, and the job's variables. */
+struct sup_command {
+	const char *id;		/* the job, for JOB_ID */
+	const char *command;	/* the shell line, when nwords is 0 */
+	int nwords;
+	char **words;
+	int nenv;
+	char **env;		/* "K=V" */
+};
+/* c's arrays over j's blobs (free c->words and c->env); -1: no memory. */
+int sup_command_from_job(const struct job *j, struct sup_command *c);
+/* Whether C's program can be found: 0, or the errno; what names it. */
+int sup_command_check(const struct sup_command *c, char *what, size_t len);
+/*
+ * Starts C with its output on out_w. Returns 0 with *pid, or the errno of
+ * the failed step, which what names (the program, or "start").
+ */
+int sup_command_spawn(const struct sup_command *c, int out_w, pid_t *pid,
+    char *what, size_t len);
+/* Every signal disposition to its default and the mask empty, by the
+ * kernel's call (safe in a vfork child). */
+void sup_reset_signals(void);
 
 /* pipe2(O_CLOEXEC) where it exists; pipe + fcntl elsewhere. */
 int sup_pipe(int fds[2]);

@@ -5,15 +5,27 @@
  * It is a state machine, as s6-supervise is: each thing that happens is an
  * event, and one table says what each event does in each state.
  *
+ *   WAITING    the command has not started: the job waits for its turn
  *   RUNNING    the main process runs
  *   STOPPING   a stop or the timeout sent the stop signal; grace runs
  *   DRAINING   the main process ended; what it left gets the stop signal
  *   KILLING    SIGKILL sent; waiting until nothing of the job is left
  *   DONE       nothing is left (or what is left cannot be killed)
  *
- * Events: EXIT (the main process ended), STOP (`job stop`, or SIGTERM from
- * anyone), TIMEOUT, GRACE (the grace period ran out), EMPTY (no process of
- * the job is left), GIVE_UP (processes survived SIGKILL for 10 s).
+ * Events: TURN (the job's slot is claimed: start it), DEP_FAILED (a job
+ * it waits for did not complete), SPAWN_FAILED, EXIT (the main process
+ * ended), STOP (`job stop`, or SIGTERM from anyone), TIMEOUT, GRACE (the
+ * grace period ran out), EMPTY (no process of the job is left), GIVE_UP
+ * (processes survived SIGKILL for 10 s).
+ *
+ * A waiting supervisor sleeps until something may have made it the job's
+ * turn: a job's end (its supervisor's last close of its lock file, seen
+ * with inotify on the locks folder; a kill -9 closes it too), or the
+ * doorbell that `job queue --resume/--parallel` rings. Then a short-lived
+ * child judges and claims the turn in the store (life_turn), so the
+ * supervisor's own memory never holds SQLite: an idle job, waiting or
+ * running, stays small. Off Linux there is no inotify: it looks every
+ * second.
  *
  * The cause of the end is decided once, by the first event that leaves
  * RUNNING: the main process's own exit, a stop, or the timeout. Later
@@ -45,6 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #endif
 #if defined(__GLIBC__)
@@ -66,14 +79,17 @@
 #define RETRY_MS 1000		/* a busy store, when marking running */
 #define CONFIRM_MS 2000		/* the caller's word that it marked running */
 #define RECORD_RETRY_MS (3600 * 1000)
+#define ORPHAN_LOOK_MS 250	/* an awaited job runs without supervisor */
+#define LOOK_MS 1000		/* no inotify: a waiting job looks this often */
 #ifdef SIGRTMAX
 #define MAX_SIGNAL SIGRTMAX
 #else
 #define MAX_SIGNAL (NSIG - 1)
 #endif
 
-enum state { RUNNING, STOPPING, DRAINING, KILLING, DONE, NSTATES };
-enum event { EXIT, STOP, TIMEOUT, GRACE, EMPTY, GIVE_UP, NEVENTS };
+enum state { WAITING, RUNNING, STOPPING, DRAINING, KILLING, DONE, NSTATES };
+enum event { TURN, DEP_FAILED, SPAWN_FAILED, EXIT, STOP, TIMEOUT, GRACE,
+	EMPTY, GIVE_UP, NEVENTS };
 
 struct sup {
 	struct sup_args a;
@@ -97,6 +113,15 @@ struct sup {
 	int64_t confirm_at;	/* stop waiting for the caller's word */
 	int left;		/* live processes besides the main one */
 	char *buf;		/* for copying output */
+	pid_t self;		/* our pid */
+	/* Waiting for the turn. */
+	bool started;		/* the command was started */
+	int watch_fd;		/* inotify on the locks folder, or -1 */
+	int64_t look_at;	/* judge the turn again; 0 = on events only */
+	/* The end of a job that never started: its status, reason, code. */
+	enum job_status unstarted_status;
+	const char *unstarted_reason;
+	int unstarted_code;
 };
 
 static int sig_pipe[2] = { -1, -1 };
@@ -179,6 +204,7 @@ count_left(const struct sup *s)
 }
 
 static void copy_output(struct sup *s, char *buf, int64_t budget_ms);
+static void leave(const struct sup *s) __attribute__((noreturn));
 
 /* Our notes come after what the job printed before them. */
 static void
@@ -270,6 +296,25 @@ act_give_up(struct sup *s)
 	    plural(s->left));
 }
 
+/* A stop before the start: nothing to signal, the job just ends. */
+static void
+act_cancel(struct sup *s)
+{
+	s->unstarted_status = s->stop_asked ? JOB_STOPPED : JOB_INTERRUPTED;
+	s->unstarted_reason = s->stop_asked ? "stopped" : "supervisor_lost";
+	sup_log_note(&s->log, "%s", s->stop_asked ? "job stop: stopped "
+	    "before it started" : "the supervisor was terminated before the "
+	    "job started");
+}
+
+static void
+act_started(struct sup *s)
+{
+	s->started = true;
+	if (s->a.timeout_ms > 0)
+		s->deadline = job_mono_ms() + s->a.timeout_ms;
+}
+
 struct transition {
 	enum state next;
 	void (*act)(struct sup *);
@@ -277,6 +322,12 @@ struct transition {
 
 /* Unlisted pairs cannot happen or change nothing: same state, no act. */
 static const struct transition table[NSTATES][NEVENTS] = {
+	[WAITING] = {
+		[TURN] = { RUNNING, act_started },
+		[DEP_FAILED] = { DONE, NULL },
+		[SPAWN_FAILED] = { DONE, NULL },
+		[STOP] = { DONE, act_cancel },
+	},
 	[RUNNING] = {
 		[EXIT] = { DRAINING, act_main_exited },
 		[STOP] = { STOPPING, act_stop },
@@ -304,7 +355,7 @@ fire(struct sup *s, enum event ev)
 {
 	const struct transition *t = &table[s->state][ev];
 
-	if (t->act == NULL && t->next == RUNNING)
+	if (t->act == NULL && t->next == WAITING)
 		return;		/* an empty slot: nothing happens */
 	if (t->act != NULL)
 		t->act(s);
@@ -328,6 +379,8 @@ reap(struct sup *s)
 	int status;
 	pid_t p;
 
+	if (!s->started)
+		return;		/* no child yet but our own, waited for */
 	if (!s->main_exited) {
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_PID, (id_t)s->a.child, &si,
@@ -405,26 +458,225 @@ started_job(const struct sup *s, struct job *j)
 	snprintf(j->id, sizeof(j->id), "%s", s->a.id);
 	j->pid = s->a.child;
 	j->pid_start = s->a.pid_start;
-	j->sup_pid = getpid();
+	j->sup_pid = s->self;	/* getpid() is not us in in_child */
 	j->sup_start = s->a.sup_start;
 	j->started_at = s->a.started_at;
 }
 
-/* The caller did not record `running` (it died, or the store was busy). */
+/*
+ * Runs fn with the store in a child process and returns its result (-1
+ * when the store could not be used): SQLite's memory and its library's
+ * pages then never stay in ours, and an idle supervisor stays small.
+ * Up to len bytes of out come back through a pipe.
+ */
+static int
+in_child(struct sup *s, int (*fn)(struct sup *, const struct life *, void *),
+    void *out, size_t len)
+{
+	int fds[2], status, rc = -1;
+	pid_t pid;
+
+	if (sup_pipe(fds) < 0)
+		return -1;
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		struct store *st;
+		struct life l;
+
+		close(fds[0]);
+		if (store_open(s->a.home, &st, NULL) < 0)
+			_exit(1);
+		memset(&l, 0, sizeof(l));
+		l.home = s->a.home;
+		l.store = st;
+		rc = fn(s, &l, out);
+		store_close(st);
+		if (rc == 0 && len > 0 &&
+		    sup_write_all(fds[1], out, len) != (ssize_t)len)
+			rc = -1;
+		_exit(rc < 0 ? 1 : 0);
+	}
+	close(fds[1]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		size_t got = 0;
+		ssize_t n;
+
+		while (got < len && ((n = read(fds[0], (char *)out + got,
+		    len - got)) > 0 || (n < 0 && errno == EINTR)))
+			if (n > 0)
+				got += (size_t)n;
+		rc = got == len ? 0 : -1;
+	}
+	close(fds[0]);
+	return rc;
+}
+
+static int
+record_running(struct sup *s, const struct life *l, void *out)
+{
+	struct job j;
+
+	(void)out;
+	started_job(s, &j);
+	return store_job_mark_running(l->store, &j, NULL);
+}
+
+/* The caller did not record `running` (it died, or the store was busy);
+ * or a waiting job just started. */
 static void
 mark_running(struct sup *s)
 {
-	struct store *st;
-	struct job j;
-
-	started_job(s, &j);
 	s->mark_at = job_mono_ms() + RETRY_MS;
-	if (store_open(s->a.home, &st, NULL) < 0)
-		return;
-	if (store_job_mark_running(st, &j, NULL) == 0)
+	if (in_child(s, record_running, NULL, 0) == 0)
 		s->mark_at = 0;
-	store_close(st);
-	trim_memory();
+}
+
+static int
+judge_turn(struct sup *s, const struct life *l, void *out)
+{
+	return life_turn(l, s->a.id, s->self, s->a.sup_start, out, NULL);
+}
+
+/* Starts the command now that it is the job's turn. */
+static void
+start_command(struct sup *s)
+{
+	struct sup_command c;
+	char what[256];
+	int out[2], rc;
+	bool zombie;
+
+	memset(&c, 0, sizeof(c));
+	c.id = s->a.id;
+	c.command = s->a.command;
+	c.nwords = s->a.nwords;
+	c.words = s->a.words;
+	c.nenv = s->a.nenv;
+	c.env = s->a.env;
+	if (sup_pipe(out) < 0) {
+		rc = errno;
+		snprintf(what, sizeof(what), "pipe");
+	} else {
+		s->a.started_at = job_now_ms();
+		rc = sup_command_spawn(&c, out[1], &s->a.child, what,
+		    sizeof(what));
+		close(out[1]);
+		if (rc != 0)
+			close(out[0]);
+	}
+	if (rc != 0) {
+		sup_log_note(&s->log, "cannot start the job: %s: %s", what,
+		    strerror(rc));
+		s->unstarted_status = JOB_FAILED;
+		s->unstarted_reason = "spawn_failed";
+		s->unstarted_code = rc == ENOENT || rc == ENOTDIR ? 127 : 126;
+		fire(s, SPAWN_FAILED);
+		return;
+	}
+	proc_probe(s->a.child, &s->a.pid_start, &zombie);
+	s->out_fd = out[0];
+	sup_set_flags(s->out_fd, true, true);
+	if (s->watch_fd >= 0) {
+		close(s->watch_fd);
+		s->watch_fd = -1;
+	}
+	s->look_at = 0;
+	fire(s, TURN);
+	mark_running(s);
+}
+
+/* Something may have made it the job's turn: judge it. */
+static void
+look_at_turn(struct sup *s)
+{
+	struct life_turn t;
+
+	/* Events wake a watching job; one that cannot watch looks. */
+	s->look_at = s->watch_fd < 0 ? job_mono_ms() + LOOK_MS : 0;
+	if (in_child(s, judge_turn, &t, sizeof(t)) < 0) {
+		s->look_at = job_mono_ms() + RETRY_MS;	/* a busy store */
+		return;
+	}
+	t.why[sizeof(t.why) - 1] = '\0';
+	switch (t.verdict) {
+	case TURN_GO:
+		start_command(s);
+		break;
+	case TURN_DEP_FAILED:
+		sup_log_note(&s->log, "not started: %s", t.why);
+		s->unstarted_status = JOB_FAILED;
+		s->unstarted_reason = "dependency_failed";
+		fire(s, DEP_FAILED);
+		break;
+	case TURN_GONE:
+		/* Ended by someone else (or removed): nothing is ours. */
+		leave(s);
+	case TURN_WAIT:
+		/* An awaited process without its supervisor sends no event
+		 * when it ends: look again soon. */
+		if (t.orphaned && (s->look_at == 0 ||
+		    s->look_at > job_mono_ms() + ORPHAN_LOOK_MS))
+			s->look_at = job_mono_ms() + ORPHAN_LOOK_MS;
+		break;
+	}
+}
+
+/* Whether the events read from the watch may concern the turn. */
+static bool
+read_watch(struct sup *s)
+{
+	bool relevant = false;
+#if defined(__linux__)
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(s->watch_fd, buf, sizeof(buf))) > 0) {
+		char *p = buf;
+
+		while (p < buf + n) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			size_t len = ev->len ? strlen(ev->name) : 0;
+
+			/* A lock's last close (a job's supervisor gone), the
+			 * doorbell, or a lost event. */
+			if ((ev->mask & IN_Q_OVERFLOW) ||
+			    (len > 5 && strcmp(ev->name + len - 5, ".lock") ==
+			    0) || (len > 5 && strcmp(ev->name + len - 5,
+			    ".bell") == 0))
+				relevant = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+#else
+	(void)s;
+#endif
+	return relevant;
+}
+
+/* Watches the locks folder before the first look: no end is missed. */
+static void
+watch_locks(struct sup *s)
+{
+	s->watch_fd = -1;
+#if defined(__linux__)
+	{
+		char dir[PATH_MAX];
+
+		s->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		snprintf(dir, sizeof(dir), "%s/logs", s->a.home);
+		if (s->watch_fd >= 0 && inotify_add_watch(s->watch_fd, dir,
+		    IN_CLOSE_WRITE | IN_DELETE) < 0) {
+			close(s->watch_fd);
+			s->watch_fd = -1;
+		}
+	}
+#endif
 }
 
 static void
@@ -471,6 +723,7 @@ poll_timeout(const struct sup *s)
 {
 	int64_t now = job_mono_ms(), t = -1;
 	const int64_t at[] = { s->state == RUNNING ? s->deadline : 0,
+		s->state == WAITING ? s->look_at : 0,
 		s->kill_at, s->give_up_at, s->mark_at,
 		s->confirm_fd >= 0 ? s->confirm_at : 0,
 		s->log.unreported > 0 ? s->log.retry_at : 0 };
@@ -601,6 +854,13 @@ finish(struct sup *s, char *buf)
 	/* What the start was, for a row the caller has not marked yet. */
 	started_job(s, &started);
 	end.started = &started;
+	if (!s->started) {
+		end.status = s->unstarted_status;
+		end.reason = s->unstarted_reason;
+		end.exit_code = s->unstarted_code > 0 ? s->unstarted_code : -1;
+		end.signal_number = 0;
+		end.started = NULL;
+	}
 	record_end(s, &end);
 	leave(s);
 }
@@ -618,8 +878,8 @@ static void __attribute__((noreturn))
 supervise(struct sup *s, char *buf)
 {
 	for (;;) {
-		struct pollfd pfd[3];
-		int nfds = 0, out_i = -1, confirm_i = -1;
+		struct pollfd pfd[4];
+		int nfds = 0, out_i = -1, confirm_i = -1, watch_i = -1;
 
 		/* Control first, output last: output cannot starve it. */
 		if (got_term) {
@@ -643,6 +903,11 @@ supervise(struct sup *s, char *buf)
 		}
 		if (s->mark_at > 0 && job_mono_ms() >= s->mark_at)
 			mark_running(s);
+		if (s->state == WAITING && s->look_at > 0 &&
+		    job_mono_ms() >= s->look_at) {
+			look_at_turn(s);
+			continue;
+		}
 		pfd[nfds].fd = sig_pipe[0];
 		pfd[nfds++].events = POLLIN;
 		if (s->out_fd >= 0) {
@@ -655,6 +920,11 @@ supervise(struct sup *s, char *buf)
 			pfd[nfds].fd = s->confirm_fd;
 			pfd[nfds++].events = POLLIN;
 		}
+		if (s->state == WAITING && s->watch_fd >= 0) {
+			watch_i = nfds;
+			pfd[nfds].fd = s->watch_fd;
+			pfd[nfds++].events = POLLIN;
+		}
 		if (poll(pfd, (nfds_t)nfds, poll_timeout(s)) < 0) {
 			/* Never taken for an end: look again shortly. */
 			if (errno != EINTR)
@@ -665,6 +935,9 @@ supervise(struct sup *s, char *buf)
 			drain_sig_pipe();
 		if (confirm_i >= 0 && pfd[confirm_i].revents != 0)
 			read_confirm(s);
+		if (watch_i >= 0 && pfd[watch_i].revents != 0 &&
+		    read_watch(s) && s->state == WAITING)
+			look_at_turn(s);
 		if (out_i >= 0 && pfd[out_i].revents != 0)
 			copy_output(s, buf, OUTPUT_BUDGET_MS);
 		else if (s->log.unreported > 0 &&
@@ -711,16 +984,26 @@ sup_main(int argc, char **argv)
 	s.buf = buf;
 	if (sup_args_unpack(argc, argv, &s.a) < 0)
 		return 2;
-	s.state = RUNNING;
+	s.self = getpid();
+	s.state = s.a.waiting ? WAITING : RUNNING;
+	s.started = !s.a.waiting;
 	s.cause = LIFE_EXITED;
 	s.out_fd = s.a.out_fd;
 	s.confirm_fd = s.a.confirm_fd;
 	s.log.fd = s.a.log_fd;
+	s.watch_fd = -1;
 	/* The lock stays open until we exit: that is the point. */
 	sup_set_flags(s.a.lock_fd, true, false);
 	sup_set_flags(s.a.log_fd, true, false);
-	sup_set_flags(s.out_fd, true, true);
+	if (s.out_fd >= 0)
+		sup_set_flags(s.out_fd, true, true);
 	sup_set_flags(s.confirm_fd, true, true);
+	if (s.a.waiting) {
+		/* The caller's word is not needed: judging the turn records
+		 * this supervisor in the row. */
+		close(s.confirm_fd);
+		s.confirm_fd = -1;
+	}
 #if defined(__linux__)
 	/* So `ps` and `top` tell supervisors from `job run` calls. */
 	prctl(PR_SET_NAME, "job-supervisor", 0, 0, 0);
@@ -732,8 +1015,12 @@ sup_main(int argc, char **argv)
 	/* C may have ended while we were exec'ing: look before sleeping. */
 	got_chld = 1;
 	own_signals();
-	if (s.a.timeout_ms > 0)
+	if (s.a.timeout_ms > 0 && !s.a.waiting)
 		s.deadline = job_mono_ms() + s.a.timeout_ms;
 	s.confirm_at = job_mono_ms() + CONFIRM_MS;
+	if (s.a.waiting) {
+		watch_locks(&s);
+		look_at_turn(&s);
+	}
 	supervise(&s, buf);
 }

@@ -26,6 +26,8 @@ struct sup_spec {
 	int log_fd;		/* the job's log, open for appending */
 	const char *self_exe;	/* this program, for the supervisor's exec */
 	mode_t umask;		/* the caller's, for the command */
+	bool waiting;		/* start the supervisor only: the command
+				 * waits for the job's turn */
 };
 
 /* argv[1] of the supervisor image: main hands such a process to sup_main. */

@@ -611,6 +611,22 @@ man_entries() {
 	run -1 grep -qx docs-web <<<"$output"
 }
 
+@test "bash: completing --queue and job queue offers queue names; --after offers jobs" {
+	job_on_path
+	run -0 job queue shards --parallel 2
+	run -0 job queue gpu --pause
+	id=$(job run --name dep -- true)
+	job completions bash >"$BATS_TEST_TMPDIR/c.bash"
+	run complete_bash "$BATS_TEST_TMPDIR/c.bash" job run --queue ""
+	[ "$status" -eq 0 ]
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "gpu shards " ]
+	run complete_bash "$BATS_TEST_TMPDIR/c.bash" job queue sh
+	[ "$output" = shards ]
+	run complete_bash "$BATS_TEST_TMPDIR/c.bash" job run --after de
+	[ "$output" = dep ]
+	job completions fish | grep -q "l queue -r -a '(job completions queues"
+}
+
 @test "job completions zsh and fish print scripts for every command" {
 	local cmd failed=0
 	run job completions zsh

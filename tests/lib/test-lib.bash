@@ -545,6 +545,31 @@ waiting() {
 	return 1
 }
 
+# hold_write_lock: an sqlite3 process takes the store's write lock
+# (BEGIN IMMEDIATE) and keeps it until release_write_lock.
+hold_write_lock() {
+	local ctl="$BATS_TEST_TMPDIR/sqlctl"
+	mkfifo "$ctl"
+	marked sqlite3 "$JOB_HOME/job.db" <"$ctl" >"$BATS_TEST_TMPDIR/sqlout" 2>&1 &
+	SQLPID=$!
+	exec 7>"$ctl"
+	printf '.timeout 10000\nBEGIN IMMEDIATE;\n' >&7
+	wait_for write_locked
+}
+
+# release_write_lock: the holder commits and exits 0 (a writer that was
+# waiting may take the lock at once).
+release_write_lock() {
+	printf 'COMMIT;\n.quit\n' >&7
+	exec 7>&-
+	wait "$SQLPID"
+}
+
+# write_locked: another process holds the store's write lock now.
+write_locked() {
+	! sqlite3 "$JOB_HOME/job.db" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1
+}
+
 log_of() { echo "$JOB_HOME/logs/$1.log"; }
 lock_of() { echo "$JOB_HOME/logs/$1.lock"; }
 

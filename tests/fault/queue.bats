@@ -1,0 +1,220 @@
+#!/usr/bin/env bats
+# The queue under faults: many submitters at once, waiting supervisors and
+# running members killed, a store held busy, a reboot. A queue never runs
+# more than its limit, and every job ends truthfully.
+
+load helper
+
+# A job that notes its pid in $RUNDIR while it runs and records in $MAXDIR
+# how many noted jobs it saw alive then; the count is taken after its own
+# note, so more than the limit running at once shows as a larger count. A
+# job killed before it removes its note is not counted: its pid is gone.
+counting_job() {
+	cat <<-'EOF'
+	echo $$ >"$RUNDIR/$JOB_ID"; n=0
+	for f in "$RUNDIR"/*; do kill -0 "$(cat "$f" 2>/dev/null)" 2>/dev/null && n=$((n + 1)); done
+	echo $n >"$MAXDIR/$JOB_ID"; sleep 0.3; rm -f "$RUNDIR/$JOB_ID"
+	EOF
+}
+
+# The waiting supervisor of job $1.
+sup_of() { field "$1" .supervisor_pid; }
+
+@test "20 jobs in a queue of parallel 3 from 4 submitters at once never run more than 3" {
+	export RUNDIR=$BATS_TEST_TMPDIR/running MAXDIR=$BATS_TEST_TMPDIR/max
+	mkdir "$RUNDIR" "$MAXDIR"
+	run -0 job queue par --parallel 3
+	cmd=$(counting_job)
+	for s in 1 2 3 4; do
+		(for i in 1 2 3 4 5; do "$JOB_BIN" run --queue par "$cmd" || exit 1; done) \
+		    >"$BATS_TEST_TMPDIR/ids.$s" &
+		subs+=($!)
+	done
+	for p in "${subs[@]}"; do wait "$p"; done
+	cat "$BATS_TEST_TMPDIR"/ids.* >"$BATS_TEST_TMPDIR/ids"
+	[ "$(sort -u "$BATS_TEST_TMPDIR/ids" | grep -cE "$ULID_RE")" = 20 ]
+	mapfile -t ids <"$BATS_TEST_TMPDIR/ids"
+	run -0 tjob 120 wait "${ids[@]}"
+	[ "$(ls "$MAXDIR" | wc -l)" = 20 ]
+	max=$(cat "$MAXDIR"/* | sort -n | tail -1)
+	[ "$max" -le 3 ]
+	# And the limit was used: more than one ran at once.
+	[ "$max" -ge 2 ]
+	run -0 job queue par --json
+	[ "$(jq -c '[.running, .pending]' <<<"$output")" = '[0,0]' ]
+	wait_for no_supervisors
+}
+
+@test "a killed waiting supervisor leaves its job interrupted and the queue moves on" {
+	start_job --queue k 'until [ -e go ]; do sleep 0.02; done'
+	first=$id
+	start_job --queue k 'echo second'
+	second=$id
+	start_job --queue k 'echo third'
+	third=$id
+	sup=$(sup_of "$second")
+	[[ $sup =~ ^[0-9]+$ ]]
+	proc_alive "$sup"
+	kill -KILL "$sup"
+	wait_for proc_gone "$sup"
+	assert_record "$second" '.status == "interrupted" and .reason == "supervisor_lost" and .pid == null'
+	touch go
+	run -0 tjob 20 wait "$third"
+	run -1 tjob 20 wait "$second"
+	assert_no_leftovers
+}
+
+@test "a member whose supervisor was killed keeps its slot while its process runs, and frees it when the process ends" {
+	start_job --queue m 'until [ -e go ]; do sleep 0.02; done'
+	first=$id
+	pid=$(field "$first" .pid)
+	start_job --queue m 'echo next'
+	next=$id
+	sup=$(sup_of "$first")
+	kill -KILL "$sup"
+	wait_for proc_gone "$sup"
+	# Its process runs on: the row stays running, the slot taken.
+	sleep 0.5
+	status_is "$first" running
+	status_is "$next" pending
+	proc_alive "$pid"
+	# It ends with nobody's help but the waiting job's.
+	touch go
+	wait_for proc_gone "$pid"
+	run -0 tjob 20 wait "$next"
+	run -1 tjob 20 wait "$first"
+	assert_record "$first" '.status == "interrupted"'
+	assert_no_leftovers
+}
+
+@test "a waiting supervisor sleeps: no wake-ups in 5 s, and it stays small" {
+	start_job 'until [ -e go ]; do sleep 0.1; done'
+	dep=$id
+	start_job --after "$dep" 'true'
+	waiting=$id
+	sup=$(sup_of "$waiting")
+	# Let its first look settle.
+	sleep 0.5
+	before=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$sup/status")
+	sleep 5
+	after=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$sup/status")
+	[ "$before" = "$after" ]
+	[ "$(vmrss_kb "$sup")" -le 4096 ]
+	touch go
+	run -0 tjob 20 wait "$waiting"
+}
+
+@test "a store held busy when a slot frees: the waiting job starts once it is released" {
+	start_job --queue b 'until [ -e go ]; do sleep 0.02; done'
+	first=$id
+	start_job --queue b 'echo second'
+	second=$id
+	hold_write_lock
+	touch go
+	sleep 1
+	# Nothing could record anything: both rows are as they were.
+	[ "$(db "SELECT status FROM jobs WHERE id = '$second'")" = pending ]
+	release_write_lock
+	run -0 tjob 30 wait "$second"
+	run -0 tjob 30 wait "$first"
+	assert_no_leftovers
+}
+
+@test "reboot: a pending job from another boot is interrupted, reason reboot" {
+	start_job 'sleep 1000'
+	dep=$id
+	start_job --after "$dep" 'true'
+	waiting=$id
+	sup=$(sup_of "$waiting")
+	kill -KILL "$sup"
+	wait_for proc_gone "$sup"
+	db "UPDATE jobs SET boot_id = '00000000-0000-0000-0000-000000000000' WHERE id = '$waiting'"
+	assert_record "$waiting" '.status == "interrupted" and .reason == "reboot"'
+	run -0 job stop "$dep"
+}
+
+@test "job run killed after recording a queued job: interrupted, and the queue moves on" {
+	start_job --queue c 'until [ -e go ]; do sleep 0.02; done'
+	first=$id
+	for point in after-insert after-spawn; do
+		run -137 env JOB_TEST_CRASH="$point" JOBTEST_MARK="$JOBTEST_MARK" \
+		    "$JOB_BIN" run --queue c 'echo lost'
+	done
+	start_job --queue c 'echo last'
+	last=$id
+	touch go
+	run -0 tjob 30 wait "$last"
+	run -0 job list --json --limit 0
+	# The one killed before its supervisor existed is interrupted; the one
+	# killed after it started ran (its supervisor recorded it).
+	run -0 tjob 30 wait "$first"
+	run -0 job list --json --limit 0
+	[ "$(jq -c '[.[] | .status] | sort' <<<"$output")" = '["completed","completed","completed","interrupted"]' ]
+	[ "$(jq -r '.[] | select(.status == "interrupted") | .reason' <<<"$output")" = supervisor_lost ]
+	assert_no_leftovers
+}
+
+@test "processes killed at random: every job ends truthfully and the queue drains" {
+	export RUNDIR=$BATS_TEST_TMPDIR/running MAXDIR=$BATS_TEST_TMPDIR/max
+	mkdir "$RUNDIR" "$MAXDIR"
+	run -0 job queue r --parallel 2
+	cmd=$(counting_job)
+	for i in $(seq 16); do
+		start_job --queue r "$cmd"
+		ids+=("$id")
+	done
+	# Kill a waiting supervisor, a running member's supervisor, a running
+	# member's process, and a submitter in the middle of its run.
+	for round in 1 2 3 4 5 6; do
+		mapfile -t pend < <(job list --json --limit 0 --status pending | jq -r '.[].supervisor_pid // empty')
+		mapfile -t runs < <(job list --json --limit 0 --status running | jq -r '.[] | "\(.supervisor_pid) \(.pid)"')
+		if ((${#pend[@]})); then
+			kill -KILL "${pend[RANDOM % ${#pend[@]}]}" 2>/dev/null || :
+		fi
+		if ((${#runs[@]})); then
+			r=${runs[RANDOM % ${#runs[@]}]}
+			if ((RANDOM % 2)); then
+				kill -KILL "${r% *}" 2>/dev/null || :
+			else
+				kill -KILL "${r#* }" 2>/dev/null || :
+			fi
+		fi
+		JOB_TEST_CRASH=after-insert "$JOB_BIN" run --queue r "$cmd" >/dev/null 2>&1 || :
+		sleep 0.2
+	done
+	# Everything ends: no job stays active.
+	all_ended() {
+		[ "$(job list --json --limit 0 --all | jq '[.[] | select(.status == "pending" or .status == "running")] | length')" = 0 ]
+	}
+	wait_for -t 90 all_ended
+	run -0 job list --json --limit 0 --all
+	# Completed jobs ran; interrupted ones say why; none ran twice.
+	[ "$(jq '[.[] | select(.status == "completed")] | length' <<<"$output")" -ge 1 ]
+	[ "$(jq '[.[] | select(.status == "interrupted" and (.reason | test("supervisor_lost|reboot") | not))] | length' <<<"$output")" = 0 ]
+	[ "$(jq '[.[] | select(.status == "completed" and .pid == null)] | length' <<<"$output")" = 0 ]
+	# Never more than the limit at once.
+	if [ -n "$(ls "$MAXDIR")" ]; then
+		[ "$(cat "$MAXDIR"/* | sort -n | tail -1)" -le 2 ]
+	fi
+	run -0 job queue r --json
+	[ "$(jq -c '[.running, .pending]' <<<"$output")" = '[0,0]' ]
+	kill_marked
+	assert_no_leftovers
+}
+
+@test "without inotify (its instances exhausted) a waiting job looks once a second and still starts" {
+	unshare -U -r true 2>/dev/null || skip "no user namespaces"
+	start_job 'until [ -e go ]; do sleep 0.02; done'
+	dep=$id
+	# Inside a user namespace whose inotify limit is 0, as when a user's
+	# 128 instances are taken.
+	run -0 marked unshare -U -r sh -c 'echo 0 >/proc/sys/user/max_inotify_instances && exec "$0" run --after "$1" "echo late"' "$JOB_BIN" "$dep"
+	waiting=$output
+	[[ $waiting =~ $ULID_RE ]]
+	sup=$(sup_of "$waiting")
+	run -1 grep -q inotify < <(ls -l "/proc/$sup/fd")
+	touch go
+	run -0 tjob 20 wait "$waiting"
+	run -0 job logs "$waiting"
+	[ "$output" = late ]
+}
