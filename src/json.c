@@ -230,15 +230,13 @@ json_job(const struct job *j, const char *log_path, int64_t log_bytes)
 	jset_str(V(o), "key", j->key);
 	json_object_set_new(o, "retry_of", j->retry_of ?
 	    json_string(j->retry_of) : json_null());
-	json_object_set_new(o, "queue", j->queue ? json_string(j->queue) :
-	    json_null());
+	jset_str(V(o), "queue", j->queue);
 	json_object_set_new(o, "after", id_array(j->after));
 	json_object_set_new(o, "after_end", id_array(j->after_end));
 	if (j->status == JOB_PENDING) {
 		json_t *w = json_object();
 		json_object_set_new(w, "jobs", id_array(j->awaiting));
-		json_object_set_new(w, "queue", j->queue ?
-		    json_string(j->queue) : json_null());
+		jset_str(V(w), "queue", j->queue);
 		json_object_set_new(o, "waiting_for", w);
 	} else
 		json_object_set_new(o, "waiting_for", json_null());
