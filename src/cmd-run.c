@@ -506,7 +506,9 @@ const struct cmd_entry cmd_run_entry = {
 		.stop = true,
 		.json_help = "print the job's record as JSON",
 	},
-	.flags = CMD_STORE | CMD_RECONCILE,
+	/* No reconciliation of every active job: a start settles only
+	 * what it collides with (life_start). */
+	.flags = CMD_STORE,
 	.check = run_check,
 	.exec = cmd_run,
 };

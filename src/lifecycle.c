@@ -374,6 +374,30 @@ life_queue_set(const struct life *l, const char *name, int64_t parallel,
 
 /* --- starting --- */
 
+/* Settles the active jobs named like j; returns how many ended. */
+static int
+settle_name(const struct life *l, const struct job *j)
+{
+	struct store_filter f;
+	struct job *jobs;
+	size_t n, i;
+	int ended = 0;
+	bool settled;
+
+	memset(&f, 0, sizeof(f));
+	f.project = j->project;
+	f.name = j->name;
+	f.statuses = STATUS_ACTIVE;
+	if (store_job_list(l->store, &f, &jobs, &n, NULL) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (life_reconcile(l, &jobs[i], &settled, NULL) == 0 &&
+		    settled)
+			ended++;
+	job_free_array(jobs, n);
+	return ended;
+}
+
 int
 life_start(const struct life *l, const struct job *spec, struct job *out,
     bool *existing, struct err *e)
@@ -403,9 +427,24 @@ life_start(const struct life *l, const struct job *spec, struct job *out,
 		goto fail;
 	}
 	crash_point("before-insert");
-	if (store_job_insert(l->store, &j, out, existing, e) < 0)
+	/* A start reconciles only what it collides with: an active job of
+	 * the same name whose supervisor is gone frees the name. */
+	if (store_job_insert(l->store, &j, out, existing, e) < 0 &&
+	    (e->code != ERR_NAME_IN_USE || settle_name(l, &j) == 0 ||
+	    store_job_insert(l->store, &j, out, existing, e) < 0))
 		goto fail;
 	if (*existing) {
+		bool settled;
+
+		/* The job the key names, as it is now. */
+		if (life_reconcile(l, out, &settled, NULL) == 0 && settled) {
+			struct job now;
+
+			if (store_job_get(l->store, out->id, &now, NULL) == 0) {
+				job_free(out);
+				*out = now;
+			}
+		}
 		close(log_fd);
 		unlink(log_path);
 		close(lock_fd);

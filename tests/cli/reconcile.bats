@@ -93,3 +93,14 @@ kill_supervisor() {
 	run -0 job run --name svc 'exit 0'
 	[ "$(field "$id" .status)" = interrupted ]
 }
+
+@test "a --key naming a job whose supervisor and process died returns it settled: interrupted" {
+	id=$(job run --key k1 'while [ ! -e go ]; do sleep 0.02; done')
+	sup=$(field "$id" .supervisor_pid)
+	pid=$(field "$id" .pid)
+	kill -KILL "$sup" "$pid"
+	wait_for proc_gone "$pid"
+	wait_for lock_free "$id"
+	run -0 job run --json --key k1 'exit 0'
+	[ "$(jq -r '.id + " " + .status + " " + .reason' <<<"$output")" = "$id interrupted supervisor_lost" ]
+}
