@@ -42,6 +42,8 @@
  * grace). An idle job costs no CPU. Output is copied in bounded bites, so
  * a job writing faster than the disk cannot starve stop and timeout.
  */
+#define _DEFAULT_SOURCE 1	/* madvise */
+
 #include "supervisor.h"
 
 #include <errno.h>
@@ -53,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -147,6 +150,42 @@ trim_memory(void)
 {
 #if defined(__GLIBC__)
 	malloc_trim(0);
+#endif
+}
+
+/*
+ * Lets go of the program's and libraries' code pages: starting touched
+ * far more of libc, libm and SQLite (and the kernel mapped 64 KiB around
+ * each touch) than an idle supervisor runs. Code is never written, so a
+ * page dropped is read again from the page cache if it is needed.
+ * Writable and relocated pages are left alone.
+ */
+static void
+shed_code_pages(void)
+{
+#if defined(__linux__)
+	unsigned long lo[64], hi[64];
+	char line[512], perms[8];
+	int n = 0, i, path;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (f == NULL)
+		return;
+	/* The sleep that follows calls poll(2) for the first time: bind it
+	 * now, or the dynamic linker's code comes back to look it up. */
+	poll(NULL, 0, 0);
+	/* All of the list first: dropping code that reading it runs would
+	 * only bring it back. */
+	while (n < 64 && fgets(line, sizeof(line), f) != NULL) {
+		path = 0;
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo[n], &hi[n],
+		    perms, &path) == 3 && path > 0 &&
+		    strcmp(perms, "r-xp") == 0 && line[path] == '/')
+			n++;
+	}
+	fclose(f);
+	for (i = 0; i < n; i++)
+		madvise((void *)lo[i], hi[i] - lo[i], MADV_DONTNEED);
 #endif
 }
 
@@ -877,6 +916,8 @@ drain_sig_pipe(void)
 static void __attribute__((noreturn))
 supervise(struct sup *s, char *buf)
 {
+	bool shed = false;
+
 	for (;;) {
 		struct pollfd pfd[4];
 		int nfds = 0, out_i = -1, confirm_i = -1, watch_i = -1;
@@ -924,6 +965,12 @@ supervise(struct sup *s, char *buf)
 			watch_i = nfds;
 			pfd[nfds].fd = s->watch_fd;
 			pfd[nfds++].events = POLLIN;
+		}
+		/* Before the first sleep, starting is over: the code it ran
+		 * is not needed while the job runs or waits. */
+		if (!shed) {
+			shed_code_pages();
+			shed = true;
 		}
 		if (poll(pfd, (nfds_t)nfds, poll_timeout(s)) < 0) {
 			/* Never taken for an end: look again shortly. */
