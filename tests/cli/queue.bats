@@ -296,3 +296,20 @@ open_gate() { rm -f "$BATS_TEST_TMPDIR/gate-$1"; }
 	run -0 job logs "$b"
 	[ "$output" = "$PROJ/sub"$'\n'"v 1 $b"$'\n''x  y $z' ]
 }
+
+@test "a queue name that is not UTF-8 shows in the job's JSON, as a job name does" {
+	q=$(printf 'q\xff')
+	start_job --queue "$q" "$(gate a)"
+	a=$id
+	start_job --queue "$q" 'true'
+	b=$id
+	# The queue itself is listed (its name made valid JSON)...
+	run -0 job queue --json
+	[ "$(jq length <<<"$output")" = 1 ]
+	qname=$(jq -r '.[0].name' <<<"$output")
+	# ...and each of its jobs says it is in it, and what it waits for.
+	assert_record "$a" "has(\"queue\") and .queue == \"$qname\""
+	assert_record "$b" "has(\"queue\") and .waiting_for.queue == \"$qname\""
+	open_gate a
+	run -0 tjob 20 wait "$b"
+}
