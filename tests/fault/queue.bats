@@ -218,3 +218,32 @@ sup_of() { field "$1" .supervisor_pid; }
 	run -0 job logs "$waiting"
 	[ "$output" = late ]
 }
+
+@test "a dependency cleaned between its resolution and the insert: the run is refused, not failed with dependency_failed" {
+	start_job --name dep 'true'
+	dep=$id
+	run -0 tjob 20 wait "$dep"
+	# job run resolves --after dep, then stops before it records the job.
+	JOB_TEST_STOP=before-insert FAULT_MARK=$FAULT_MARK \
+	    "$JOB_BIN" run --after dep 'echo ran' >"$BATS_TEST_TMPDIR/run.out" \
+	    2>"$BATS_TEST_TMPDIR/run.err" &
+	runpid=$!
+	wait_for state_is "$runpid" T
+	# Meanwhile the completed dependency is cleaned (nothing waits on it
+	# yet in the store).
+	run -0 job clean --all
+	run -1 job status "$dep"
+	kill -CONT "$runpid"
+	rc=0
+	wait "$runpid" || rc=$?
+	# dep completed: a job recorded as waiting for it must not end
+	# "dependency_failed". Either the run is refused (the reference is
+	# gone: not_found, nothing created) or the job runs.
+	if ((rc == 0)); then
+		id=$(<"$BATS_TEST_TMPDIR/run.out")
+		run -0 tjob 20 wait "$id"
+		assert_record "$id" '.status == "completed"'
+	else
+		[ "$(job list --json --limit 0 --all | jq length)" = 0 ]
+	fi
+}
