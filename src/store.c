@@ -622,6 +622,42 @@ queue_next_seq(struct store *st, const char *name, int64_t *seq,
 	return 0;
 }
 
+/*
+ * Inside the insert's transaction: every job in list exists. A reference
+ * resolved a moment ago may have been cleaned since; from the insert on,
+ * `job clean` keeps the jobs a pending job waits for.
+ */
+static int
+deps_exist(struct store *st, const char *list, struct err *e)
+{
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE;
+
+	if (list == NULL)
+		return 0;
+	if (prepare(st, "SELECT 1 FROM jobs WHERE id = ?1", &stmt, e) < 0)
+		return -1;
+	while (*list != '\0') {
+		size_t n = strcspn(list, " ");
+		char id[ULID_LEN + 1];
+
+		snprintf(id, sizeof(id), "%.*s", (int)n, list);
+		sqlite3_reset(stmt);
+		bind_text(stmt, 1, id);
+		if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+			sqlite3_finalize(stmt);
+			if (rc != SQLITE_DONE)
+				return db_error(st, e, "check dependencies");
+			return err_set(e, ERR_NOT_FOUND, "no job '%s' any more: "
+			    "it was cleaned", id);
+		}
+		list += n;
+		list += strspn(list, " ");
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
 int
 store_job_insert(struct store *st, const struct job *j, struct job *existing,
     bool *found, struct err *e)
@@ -648,6 +684,9 @@ store_job_insert(struct store *st, const struct job *j, struct job *existing,
 			goto fail;
 		}
 	}
+	if (deps_exist(st, j->after, e) < 0 ||
+	    deps_exist(st, j->after_end, e) < 0)
+		goto fail;
 	if (j->queue != NULL && queue_next_seq(st, j->queue, &seq, e) < 0)
 		goto fail;
 	if (prepare(st, "INSERT INTO jobs (id, name, command, status, project,"
