@@ -247,3 +247,30 @@ sup_of() { field "$1" .supervisor_pid; }
 		[ "$(job list --json --limit 0 --all | jq length)" = 0 ]
 	fi
 }
+
+@test "a stop committed while the waiting job's turn is being judged: the job never runs" {
+	run -0 job queue sq --pause
+	start_job --queue sq "touch '$BATS_TEST_TMPDIR/ran'; sleep 1"
+	b=$id
+	sup=$(sup_of "$b")
+	[[ $sup =~ ^[0-9]+$ ]]
+	# The queue resumes (no doorbell yet), then the store is held busy and
+	# the doorbell rung: B's judge sees its turn and waits for the write
+	# lock to claim it.
+	db "UPDATE queues SET paused = 0 WHERE name = 'sq'"
+	hold_write_lock
+	touch "$JOB_HOME/logs/queues.bell"
+	has_child() { [[ -n $(cat "/proc/$1/task/$1/children" 2>/dev/null) ]]; }
+	wait_for has_child "$sup"
+	sleep 0.3
+	# What job stop does, in the same order: the request is committed,
+	# then the supervisor gets SIGTERM. The request lands before the claim.
+	printf "UPDATE jobs SET stop_signal = 'SIGTERM', stop_grace_ms = 5000 WHERE id = '%s';\n" "$b" >&7
+	release_write_lock
+	kill -TERM "$sup"
+	wait_for -t 20 proc_gone "$sup"
+	# Stopped before it started: its command never ran.
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	assert_record "$b" '.status == "stopped" and .pid == null and .signal == null'
+	run -1 tjob 20 wait "$b"
+}
