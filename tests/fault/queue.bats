@@ -274,3 +274,21 @@ sup_of() { field "$1" .supervisor_pid; }
 	assert_record "$b" '.status == "stopped" and .pid == null and .signal == null'
 	run -1 tjob 20 wait "$b"
 }
+
+@test "a waiting job's --env values are not shown to other users in its supervisor's command line" {
+	start_job --queue sec 'until [ -e go ]; do sleep 0.02; done'
+	first=$id
+	start_job --queue sec --env API_TOKEN=s3cr3t-4711 'echo "$API_TOKEN"'
+	b=$id
+	sup=$(sup_of "$b")
+	[[ $sup =~ ^[0-9]+$ ]]
+	# /proc/PID/cmdline is readable by every user (ps shows it); a job's
+	# environment is not (/proc/PID/environ is its owner's only), and a job
+	# that starts at once keeps --env there.
+	[ "$(stat -c %a "/proc/$sup/cmdline")" = 444 ]
+	run -1 grep -qa s3cr3t-4711 "/proc/$sup/cmdline"
+	touch go
+	run -0 tjob 20 wait "$b"
+	run -0 job logs "$b"
+	[ "$output" = s3cr3t-4711 ]
+}
