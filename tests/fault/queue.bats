@@ -292,3 +292,30 @@ sup_of() { field "$1" .supervisor_pid; }
 	run -0 job logs "$b"
 	[ "$output" = s3cr3t-4711 ]
 }
+
+@test "a judge child that dies after claiming the turn: the job still starts (its supervisor is alive)" {
+	command -v strace >/dev/null || skip "needs strace"
+	run -0 job queue jc --pause
+	start_job --queue jc "echo ran"
+	b=$id
+	sup=$(sup_of "$b")
+	[[ $sup =~ ^[0-9]+$ ]]
+	# The judge child's first write() is its verdict, sent after the claim
+	# is committed (SQLite writes with pwrite64): failing it is the child
+	# dying between its commit and its answer, as a kill -9 there would.
+	JOBTEST_MARK=$JOBTEST_MARK strace -f -qq -o /dev/null -p "$sup" \
+	    -e trace=write -e inject=write:error=EIO:when=1 &
+	stpid=$!
+	traced() { ! grep -q '^TracerPid:[[:space:]]*0$' "/proc/$sup/status"; }
+	wait_for traced
+	run -0 job queue jc --resume
+	# The claim is committed: the row is running without a process.
+	claimed() { [ "$(db "SELECT status || ' ' || coalesce(pid, 'none') FROM jobs WHERE id = '$b'")" = "running none" ]; }
+	wait_for claimed
+	kill "$stpid"
+	wait "$stpid" || :
+	# Nothing but a helper died: the job runs and completes.
+	run -0 tjob 20 wait "$b"
+	run -0 job logs "$b"
+	[ "$output" = ran ]
+}
