@@ -319,3 +319,31 @@ sup_of() { field "$1" .supervisor_pid; }
 	run -0 job logs "$b"
 	[ "$output" = ran ]
 }
+
+@test "a store busy when job run claims a free slot: nothing half-created, and trying again with the key runs the job" {
+	# job run records the queued job, then (the queue is free) claims its
+	# slot in a second transaction. The store turns busy in between.
+	JOB_TEST_STOP=after-insert JOB_BUSY_TIMEOUT=300ms FAULT_MARK=$FAULT_MARK \
+	    "$JOB_BIN" run --key k1 --queue bz "touch '$BATS_TEST_TMPDIR/ran'" \
+	    >"$BATS_TEST_TMPDIR/run.out" 2>"$BATS_TEST_TMPDIR/run.err" &
+	runpid=$!
+	wait_for state_is "$runpid" T
+	hold_write_lock
+	kill -CONT "$runpid"
+	rc=0
+	wait "$runpid" || rc=$?
+	release_write_lock
+	if ((rc == 0)); then
+		# It may also wait and start once the store is free.
+		id=$(<"$BATS_TEST_TMPDIR/run.out")
+		run -0 tjob 20 wait "$id"
+	else
+		# A busy error says "try again": the retry with the same key
+		# must run the command, not hand back a job that never ran.
+		grep -q busy "$BATS_TEST_TMPDIR/run.err"
+		run -0 job run --key k1 --queue bz "touch '$BATS_TEST_TMPDIR/ran'"
+		id=$output
+		run -0 tjob 20 wait "$id"
+	fi
+	[ -e "$BATS_TEST_TMPDIR/ran" ]
+}
