@@ -295,8 +295,11 @@ life_turn(const struct life *l, const char *id, int64_t sup_pid,
 		return e->code == ERR_NOT_FOUND ? (t->verdict = TURN_GONE, 0) :
 		    -1;
 	if (j.status != JOB_PENDING) {
+		/* Claimed for us by a judgement whose answer was lost (its
+		 * process died after the commit): the turn is ours. */
+		t->verdict = j.status == JOB_RUNNING && j.pid == 0 &&
+		    sup_pid > 0 && j.sup_pid == sup_pid ? TURN_GO : TURN_GONE;
 		job_free(&j);
-		t->verdict = TURN_GONE;
 		return 0;
 	}
 	/* Settle what is lost, outside the transaction (it probes). */
@@ -332,6 +335,10 @@ life_turn(const struct life *l, const char *id, int64_t sup_pid,
 		goto fail;
 	if (judge(l, &j, t, e) < 0)
 		goto fail;
+	/* A stop asked for before the turn: the supervisor, told by the
+	 * signal that follows, ends the job without running it. */
+	if (t->verdict == TURN_GO && j.stop_signal != NULL)
+		t->verdict = TURN_WAIT;
 	if (t->verdict == TURN_GO) {
 		if (store_job_claim(l->store, id, &claimed, e) < 0)
 			goto fail;
@@ -457,9 +464,11 @@ life_start(const struct life *l, const struct job *spec, struct job *out,
 	if (j.queue != NULL || j.after != NULL || j.after_end != NULL) {
 		struct life_turn t;
 
+		/* A store too busy to judge now: the supervisor judges, as it
+		 * retries until it can. */
 		if (life_turn(l, j.id, 0, 0, &t, e) < 0) {
-			close(log_fd);
-			goto unlock;
+			err_clear(e);
+			t.verdict = TURN_WAIT;
 		}
 		if (t.verdict == TURN_DEP_FAILED || t.verdict == TURN_GONE) {
 			if (t.verdict == TURN_DEP_FAILED) {
@@ -538,7 +547,6 @@ fail:
 		close(log_fd);
 		unlink(log_path);
 	}
-unlock:
 	close(lock_fd);
 	lock_remove(l->home, j.id);
 	return -1;

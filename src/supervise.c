@@ -980,6 +980,9 @@ supervise(struct sup *s, char *buf)
 		}
 		if (pfd[0].revents != 0)
 			drain_sig_pipe();
+		/* A stop comes before a turn that came with it. */
+		if (got_term && s->state == WAITING)
+			continue;
 		if (confirm_i >= 0 && pfd[confirm_i].revents != 0)
 			read_confirm(s);
 		if (watch_i >= 0 && pfd[watch_i].revents != 0 &&
