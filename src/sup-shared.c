@@ -5,11 +5,13 @@
 #include "sup.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "job.h"
@@ -22,20 +24,16 @@ enum { A_ID = 2, A_HOME, A_COMMAND, A_CWD, A_PROJECT, A_NAME, A_BOOT,
 	A_NUMBERS };
 #define NNUMBERS (SUP_ARGC - A_NUMBERS)
 
-char **
-sup_args_pack(const struct sup_args *a, char nums[][SUP_NUMBUF])
+void
+sup_args_pack(const struct sup_args *a, char nums[][SUP_NUMBUF],
+    char *argv[SUP_ARGC + 1])
 {
 	const int64_t v[NNUMBERS] = { a->child, a->out_fd, a->log_fd,
 		a->lock_fd, a->confirm_fd, a->timeout_ms, a->grace_ms,
 		a->pid_start, a->sup_start, a->started_at, a->created_at,
-		a->waiting, a->nwords, a->nenv };
-	char **argv;
+		a->waiting, a->nwords, a->nenv, a->spec_fd };
 	int i;
 
-	argv = calloc((size_t)(SUP_ARGC + a->nwords + a->nenv + 1),
-	    sizeof(*argv));
-	if (argv == NULL)
-		return NULL;
 	argv[0] = (char *)(uintptr_t)"job-supervisor";
 	argv[1] = (char *)(uintptr_t)SUP_ARGV_MARK;
 	argv[A_ID] = (char *)(uintptr_t)a->id;
@@ -49,11 +47,7 @@ sup_args_pack(const struct sup_args *a, char nums[][SUP_NUMBUF])
 		snprintf(nums[i], SUP_NUMBUF, "%lld", (long long)v[i]);
 		argv[A_NUMBERS + i] = nums[i];
 	}
-	for (i = 0; i < a->nwords; i++)
-		argv[SUP_ARGC + i] = a->words[i];
-	for (i = 0; i < a->nenv; i++)
-		argv[SUP_ARGC + a->nwords + i] = a->env[i];
-	return argv;
+	argv[SUP_ARGC] = NULL;
 }
 
 int
@@ -62,7 +56,7 @@ sup_args_unpack(int argc, char **argv, struct sup_args *a)
 	int64_t v[NNUMBERS];
 	int i;
 
-	if (argc < SUP_ARGC || strcmp(argv[1], SUP_ARGV_MARK) != 0)
+	if (argc != SUP_ARGC || strcmp(argv[1], SUP_ARGV_MARK) != 0)
 		return -1;
 	for (i = 0; i < NNUMBERS; i++) {
 		char *end;
@@ -72,7 +66,7 @@ sup_args_unpack(int argc, char **argv, struct sup_args *a)
 		if (errno != 0 || *end != '\0' || end == argv[A_NUMBERS + i])
 			return -1;
 	}
-	if (v[12] < 0 || v[13] < 0 || v[12] + v[13] != argc - SUP_ARGC)
+	if (v[12] < 0 || v[13] < 0 || v[12] > INT_MAX || v[13] > INT_MAX)
 		return -1;
 	memset(a, 0, sizeof(*a));
 	a->id = argv[A_ID];
@@ -96,9 +90,73 @@ sup_args_unpack(int argc, char **argv, struct sup_args *a)
 	a->waiting = v[11] != 0;
 	a->nwords = (int)v[12];
 	a->nenv = (int)v[13];
-	a->words = argv + SUP_ARGC;
-	a->env = argv + SUP_ARGC + a->nwords;
+	a->spec_fd = (int)v[14];
 	return 0;
+}
+
+int
+sup_spec_write(const char *home, const struct sup_command *c)
+{
+	char path[PATH_MAX];
+	int fd, i;
+
+	snprintf(path, sizeof(path), "%s/logs/.spec-XXXXXX", home);
+	if ((fd = mkstemp(path)) < 0)
+		return -1;
+	unlink(path);
+	for (i = 0; i < c->nwords; i++)
+		if (sup_write_all(fd, c->words[i], strlen(c->words[i]) + 1) < 0)
+			goto fail;
+	for (i = 0; i < c->nenv; i++)
+		if (sup_write_all(fd, c->env[i], strlen(c->env[i]) + 1) < 0)
+			goto fail;
+	if (lseek(fd, 0, SEEK_SET) == 0)
+		return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+int
+sup_spec_read(int fd, int nwords, int nenv, struct sup_command *c,
+    char **blob)
+{
+	struct stat sb;
+	size_t got = 0, off = 0;
+	ssize_t n;
+	int i;
+
+	*blob = NULL;
+	c->words = calloc((size_t)nwords + 1, sizeof(*c->words));
+	c->env = calloc((size_t)nenv + 1, sizeof(*c->env));
+	if (c->words == NULL || c->env == NULL || fstat(fd, &sb) < 0 ||
+	    (*blob = malloc((size_t)sb.st_size + 1)) == NULL)
+		goto fail;
+	while (got < (size_t)sb.st_size && ((n = pread(fd, *blob + got,
+	    (size_t)sb.st_size - got, (off_t)got)) > 0 ||
+	    (n < 0 && errno == EINTR)))
+		if (n > 0)
+			got += (size_t)n;
+	(*blob)[got] = '\0';
+	c->nwords = nwords;
+	c->nenv = nenv;
+	for (i = 0; i < nwords + nenv; i++) {
+		if (off >= got)
+			goto fail;	/* fewer strings than told */
+		if (i < nwords)
+			c->words[i] = *blob + off;
+		else
+			c->env[i - nwords] = *blob + off;
+		off += strlen(*blob + off) + 1;
+	}
+	return 0;
+fail:
+	free(c->words);
+	free(c->env);
+	free(*blob);
+	c->words = c->env = NULL;
+	*blob = NULL;
+	return -1;
 }
 
 int

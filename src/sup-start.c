@@ -196,7 +196,8 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 	struct sup_args args;
 	struct sup_command cmd;
 	sigset_t held;
-	char nums[SUP_ARGC][SUP_NUMBUF], what[sizeof(msg.what)], **sargv;
+	char nums[SUP_ARGC][SUP_NUMBUF], what[sizeof(msg.what)];
+	char *sargv[SUP_ARGC + 1];
 	int out[2] = { -1, -1 }, keep[4], devnull, rc;
 	bool zombie;
 
@@ -209,6 +210,7 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 	log.fd = spec->log_fd;
 	memset(&msg, 0, sizeof(msg));
 	memset(&args, 0, sizeof(args));
+	args.spec_fd = -1;
 	/* Let go of the caller's terminal and pipes at once: a caller doing
 	 * x=$(job run ...) waits for EOF on its stdout. */
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -238,14 +240,14 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 		/* Not found now would be not found then: say so at once. */
 		if ((rc = sup_command_check(&cmd, what, sizeof(what))) != 0)
 			fail_start(&log, spec, status_w, what, rc);
+		if ((args.spec_fd = sup_spec_write(spec->home, &cmd)) < 0)
+			fail_start(&log, spec, status_w, "start", errno);
 		msg.kind = 'W';
 		args.waiting = true;
 		args.child = 0;
 		args.command = j->command;
 		args.nwords = cmd.nwords;
-		args.words = cmd.words;
 		args.nenv = cmd.nenv;
-		args.env = cmd.env;
 	} else {
 		if (sup_pipe(out) < 0)
 			fail_start(&log, spec, status_w, "pipe", errno);
@@ -294,8 +296,8 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 	sup_set_flags(spec->log_fd, false, false);
 	sup_set_flags(spec->lock_fd, false, false);
 	sup_set_flags(confirm_r, false, false);
-	if ((sargv = sup_args_pack(&args, nums)) != NULL)
-		execv(spec->self_exe, sargv);
+	sup_args_pack(&args, nums, sargv);
+	execv(spec->self_exe, sargv);
 	/* No fresh image: nobody supervises. Kill the job rather than leave
 	 * it unwatched; reconciliation records the loss. */
 	sup_log_note(&log, "cannot run the supervisor '%s': %s",

@@ -37,25 +37,25 @@ struct sup_args {
 	int64_t started_at;	/* ms since the epoch */
 	int64_t created_at;
 	bool waiting;		/* C is not started: wait for the job's turn */
-	/* Waiting: what C will be. The argv's words (none: a shell line)
-	 * and the variables the job adds to the environment. */
+	/* Waiting: what C will be, in an unlinked file of ours (a command
+	 * line is every user's to read, and variables hold secrets): its
+	 * argv's words (none: a shell line), then the variables the job
+	 * adds, each NUL-terminated. */
+	int spec_fd;
 	int nwords;
-	char **words;
 	int nenv;
-	char **env;
 };
 
-/* argv[0], SUP_ARGV_MARK, 7 strings, 14 numbers, then the words and the
- * variables of a waiting job. */
-#define SUP_ARGC 23
+/* argv[0], SUP_ARGV_MARK, 7 strings, 15 numbers. */
+#define SUP_ARGC 24
 #define SUP_NUMBUF 24
 
 /*
- * The supervisor image's argv for a, NULL-terminated, or NULL when out of
- * memory; the numbers are written into nums[14][SUP_NUMBUF], which must
- * live as long as it. Free the vector (not its strings) with free().
+ * Fills argv[SUP_ARGC + 1] from a; the numbers are written into
+ * nums[15][SUP_NUMBUF], which must live as long as argv.
  */
-char **sup_args_pack(const struct sup_args *a, char nums[][SUP_NUMBUF]);
+void sup_args_pack(const struct sup_args *a, char nums[][SUP_NUMBUF],
+    char *argv[SUP_ARGC + 1]);
 /* The reverse; -1 when argv is not what sup_args_pack makes. */
 int sup_args_unpack(int argc, char **argv, struct sup_args *a);
 
@@ -90,6 +90,12 @@ struct sup_command {
 };
 /* c's arrays over j's blobs (free c->words and c->env); -1: no memory. */
 int sup_command_from_job(const struct job *j, struct sup_command *c);
+/* c's words and variables into a new unlinked file under home; its
+ * descriptor (inherited across exec), or -1. */
+int sup_spec_write(const char *home, const struct sup_command *c);
+/* The reverse: c's arrays over *blob (free both arrays and *blob). */
+int sup_spec_read(int fd, int nwords, int nenv, struct sup_command *c,
+    char **blob);
 /* Whether C's program can be found: 0, or the errno; what names it. */
 int sup_command_check(const struct sup_command *c, char *what, size_t len);
 /*

@@ -587,17 +587,19 @@ static void
 start_command(struct sup *s)
 {
 	struct sup_command c;
-	char what[256];
+	char what[256], *blob = NULL;
 	int out[2], rc;
 	bool zombie;
 
 	memset(&c, 0, sizeof(c));
 	c.id = s->a.id;
 	c.command = s->a.command;
-	c.nwords = s->a.nwords;
-	c.words = s->a.words;
-	c.nenv = s->a.nenv;
-	c.env = s->a.env;
+	if (sup_spec_read(s->a.spec_fd, s->a.nwords, s->a.nenv, &c,
+	    &blob) < 0) {
+		rc = errno ? errno : EIO;
+		snprintf(what, sizeof(what), "start");
+		goto failed;
+	}
 	if (sup_pipe(out) < 0) {
 		rc = errno;
 		snprintf(what, sizeof(what), "pipe");
@@ -609,6 +611,12 @@ start_command(struct sup *s)
 		if (rc != 0)
 			close(out[0]);
 	}
+	free(c.words);
+	free(c.env);
+	free(blob);
+	close(s->a.spec_fd);
+	s->a.spec_fd = -1;
+failed:
 	if (rc != 0) {
 		sup_log_note(&s->log, "cannot start the job: %s: %s", what,
 		    strerror(rc));
@@ -1048,6 +1056,8 @@ sup_main(int argc, char **argv)
 	if (s.out_fd >= 0)
 		sup_set_flags(s.out_fd, true, true);
 	sup_set_flags(s.confirm_fd, true, true);
+	if (s.a.spec_fd >= 0)
+		sup_set_flags(s.a.spec_fd, true, false);
 	if (s.a.waiting) {
 		/* The caller's word is not needed: judging the turn records
 		 * this supervisor in the row. */
