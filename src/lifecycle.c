@@ -231,32 +231,52 @@ settle_queue(const struct life *l, const struct job *self, bool *orphaned)
  */
 static int
 queue_has_room(const struct life *l, const struct job *j, bool *room,
-    struct err *e)
+    struct life_turn *t, struct err *e)
 {
 	struct store_queue q;
 	struct store_filter f;
 	struct job *jobs;
 	size_t n, i;
-	int64_t ahead = 0;
+	int64_t busy = 0;
 
 	*room = false;
 	if (store_queue_get(l->store, j->queue, &q, e) < 0)
 		return -1;
 	free(q.name);
-	if (q.paused || q.running >= q.parallel)
-		return 0;
 	memset(&f, 0, sizeof(f));
-	f.statuses = STATUS_BIT(JOB_PENDING);
+	f.statuses = STATUS_ACTIVE;
 	f.queue = j->queue;
 	if (store_job_list(l->store, &f, &jobs, &n, e) < 0)
 		return -1;
-	for (i = 0; i < n && jobs[i].seq < j->seq; i++)
-		if (deps_state(l, l->store, &jobs[i], false, NULL, NULL,
-		    0) == DEP_MET)
-			ahead++;
+	/* What holds the job back: the members running, and those ahead of
+	 * it that may start; its turn needs that many less than the limit. */
+	for (i = 0; i < n; i++) {
+		if (jobs[i].status != JOB_RUNNING && (jobs[i].seq >= j->seq ||
+		    deps_state(l, l->store, &jobs[i], false, NULL, NULL,
+		    0) != DEP_MET))
+			continue;
+		busy++;
+		if (t->nwatch < LIFE_TURN_WATCH)
+			memcpy(t->watch[t->nwatch++], jobs[i].id, ULID_LEN + 1);
+		else
+			t->watch_all = true;
+	}
 	job_free_array(jobs, n);
-	*room = q.running + ahead < q.parallel;
+	*room = !q.paused && busy < q.parallel;
+	/* Paused, only the doorbell can make it its turn. */
+	t->need = q.paused ? INT_MAX : (int)(busy - q.parallel + 1);
 	return 0;
+}
+
+static void
+watch_id(void *arg, const char *id)
+{
+	struct life_turn *t = arg;
+
+	if (t->nwatch < LIFE_TURN_WATCH)
+		memcpy(t->watch[t->nwatch++], id, ULID_LEN + 1);
+	else
+		t->watch_all = true;
 }
 
 /*
@@ -271,12 +291,20 @@ judge(const struct life *l, const struct job *j, struct life_turn *t,
 	bool room = true;
 
 	t->why[0] = '\0';
+	/* What to watch: the jobs it waits for (any end may decide), then
+	 * its queue's blockers (queue_has_room). */
+	t->watch_all = false;
+	t->nwatch = 0;
+	job_each_id(j->after, watch_id, t);
+	job_each_id(j->after_end, watch_id, t);
+	t->ndeps = t->nwatch;
+	t->need = 1;
 	deps = deps_state(l, l->store, j, false, NULL, t->why,
 	    sizeof(t->why));
 	t->verdict = deps == DEP_FAILED ? TURN_DEP_FAILED : TURN_WAIT;
 	if (deps != DEP_MET)
 		return 0;
-	if (j->queue != NULL && queue_has_room(l, j, &room, e) < 0)
+	if (j->queue != NULL && queue_has_room(l, j, &room, t, e) < 0)
 		return -1;
 	if (room)
 		t->verdict = TURN_GO;

@@ -63,12 +63,23 @@ enum life_turn_verdict {
 	TURN_DEP_FAILED,	/* an --after job did not complete */
 	TURN_GONE,		/* the row is not pending any more */
 };
+#define LIFE_TURN_WATCH 64
 struct life_turn {
 	enum life_turn_verdict verdict;
 	bool orphaned;		/* an awaited job runs on without its
 				 * supervisor: its end sends no event, so
 				 * look again soon */
 	char why[160];		/* TURN_DEP_FAILED: which job, how */
+	/*
+	 * TURN_WAIT: the jobs whose end may make it the turn, so a waiting
+	 * job looks again only then. The first ndeps are the jobs it waits
+	 * for: any of their ends. The rest hold its queue's slots or are
+	 * ahead of it: `need` of their ends. watch_all: too many to list,
+	 * every end.
+	 */
+	int nwatch, ndeps, need;
+	bool watch_all;
+	char watch[LIFE_TURN_WATCH][ULID_LEN + 1];
 };
 /* sup_pid/sup_start: the waiting supervisor, recorded if not yet. */
 int life_turn(const struct life *l, const char *id, int64_t sup_pid,

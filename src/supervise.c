@@ -120,6 +120,7 @@ struct sup {
 	/* Waiting for the turn. */
 	bool started;		/* the command was started */
 	int watch_fd;		/* inotify on the locks folder, or -1 */
+	struct life_turn turn;	/* the last judgement: what to watch */
 	int64_t look_at;	/* judge the turn again; 0 = on events only */
 	/* The end of a job that never started: its status, reason, code. */
 	enum job_status unstarted_status;
@@ -651,6 +652,10 @@ look_at_turn(struct sup *s)
 		return;
 	}
 	t.why[sizeof(t.why) - 1] = '\0';
+	if (t.nwatch < 0 || t.nwatch > LIFE_TURN_WATCH || t.ndeps < 0 ||
+	    t.ndeps > t.nwatch)
+		t.watch_all = true;
+	s->turn = t;
 	switch (t.verdict) {
 	case TURN_GO:
 		start_command(s);
@@ -674,6 +679,32 @@ look_at_turn(struct sup *s)
 	}
 }
 
+/*
+ * Whether the end of job id may make it the turn, by the last judgement:
+ * any end of a job it waits for; of its queue's blockers, the one that
+ * brings the count it needs to zero. Each blocker counts once (its lock's
+ * unlink and last close both tell of its end).
+ */
+static bool
+turn_event(struct sup *s, const char *id)
+{
+	struct life_turn *t = &s->turn;
+	int i;
+
+	if (t->watch_all)
+		return true;
+	for (i = 0; i < t->nwatch; i++) {
+		if (strcmp(t->watch[i], id) != 0)
+			continue;
+		if (i < t->ndeps)
+			return true;
+		memcpy(t->watch[i], t->watch[t->nwatch - 1], ULID_LEN + 1);
+		t->nwatch--;
+		return --t->need <= 0;
+	}
+	return false;
+}
+
 /* Whether the events read from the watch may concern the turn. */
 static bool
 read_watch(struct sup *s)
@@ -690,13 +721,17 @@ read_watch(struct sup *s)
 			struct inotify_event *ev = (struct inotify_event *)p;
 			size_t len = ev->len ? strlen(ev->name) : 0;
 
-			/* A lock's last close (a job's supervisor gone), the
-			 * doorbell, or a lost event. */
+			/* A lost event may have been anything; the doorbell
+			 * is a queue that may start more. */
 			if ((ev->mask & IN_Q_OVERFLOW) ||
-			    (len > 5 && strcmp(ev->name + len - 5, ".lock") ==
-			    0) || (len > 5 && strcmp(ev->name + len - 5,
-			    ".bell") == 0))
+			    strcmp(ev->name, "queues.bell") == 0)
 				relevant = true;
+			else if (len == ULID_LEN + 5 &&
+			    strcmp(ev->name + ULID_LEN, ".lock") == 0) {
+				ev->name[ULID_LEN] = '\0';
+				if (turn_event(s, ev->name))
+					relevant = true;
+			}
 			p += sizeof(*ev) + ev->len;
 		}
 	}
@@ -1050,6 +1085,7 @@ sup_main(int argc, char **argv)
 	s.confirm_fd = s.a.confirm_fd;
 	s.log.fd = s.a.log_fd;
 	s.watch_fd = -1;
+	s.turn.watch_all = true;
 	/* The lock stays open until we exit: that is the point. */
 	sup_set_flags(s.a.lock_fd, true, false);
 	sup_set_flags(s.a.log_fd, true, false);

@@ -347,3 +347,24 @@ sup_of() { field "$1" .supervisor_pid; }
 	fi
 	[ -e "$BATS_TEST_TMPDIR/ran" ]
 }
+
+@test "a job far back in a queue does not judge its turn at every end ahead of it" {
+	command -v strace >/dev/null || skip "needs strace"
+	start_job --queue far 'until [ -e go ]; do sleep 0.02; done'
+	for i in 1 2 3 4 5; do start_job --queue far 'true'; done
+	start_job --queue far 'echo last'
+	last=$id
+	sup=$(sup_of "$last")
+	marked strace -f -qq -e trace=fork,vfork,clone,clone3 -o "$BATS_TEST_TMPDIR/trace" -p "$sup" &
+	tracer=$!
+	wait_for grep -q . "/proc/$sup/status"
+	sleep 0.5
+	touch go
+	run -0 tjob 60 wait "$last"
+	wait "$tracer" || :
+	# Six ends come before its turn; it judges once or twice, then starts
+	# the command (vfork) and records it (fork): not a judgement per end.
+	forks=$(grep -cE '(fork|clone3?)\(' "$BATS_TEST_TMPDIR/trace")
+	[ "$forks" -le 5 ]
+	[ "$forks" -ge 2 ]
+}
