@@ -1116,7 +1116,8 @@ store_job_delete(struct store *st, const char *id, bool *deleted,
 	 * still waits for stay. */
 	if (prepare(st, "DELETE FROM jobs WHERE id = ?1"
 	    " AND status NOT IN ('pending','running')"
-	    " AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.status = 'pending'"
+	    " AND NOT EXISTS (SELECT 1 FROM jobs p"
+	    " WHERE p.status IN ('pending','running') AND p.status = 'pending'"
 	    " AND (instr(p.after_ids, ?1) > 0"
 	    " OR instr(p.after_end_ids, ?1) > 0))", &stmt, e) < 0)
 		return -1;
@@ -1206,12 +1207,14 @@ store_job_awaiting(struct store *st, const struct job *j, char **out,
 
 /* Reads a queue row with its counts: name, parallel, paused, running,
  * pending. */
+/* "status IN (...)" repeats the partial indexes' own clause: SQLite
+ * uses a partial index only for a query that names it. */
 #define QUEUE_SELECT \
 	"SELECT q.name, q.parallel, q.paused," \
 	" (SELECT count(*) FROM jobs WHERE queue = q.name" \
-	"  AND status = 'running')," \
+	"  AND status IN ('pending','running') AND status = 'running')," \
 	" (SELECT count(*) FROM jobs WHERE queue = q.name" \
-	"  AND status = 'pending')" \
+	"  AND status IN ('pending','running') AND status = 'pending')" \
 	" FROM queues q"
 
 static int
