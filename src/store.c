@@ -868,9 +868,15 @@ store_job_list(struct store *st, const struct store_filter *f,
 	size_t count = 0, cap = 0;
 	int rc, i, first = 1;
 
-	snprintf(sql, sizeof(sql), "SELECT " JOB_COLUMNS " FROM jobs WHERE"
-	    " (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR name = ?2)"
-	    " AND (?3 = 0 OR coalesce(finished_at, created_at) < ?3)");
+	/* Only the clauses in use: "?1 IS NULL OR project = ?1" would keep
+	 * SQLite from the project's index and read the whole history. */
+	snprintf(sql, sizeof(sql), "SELECT " JOB_COLUMNS " FROM jobs WHERE 1");
+	if (f->project != NULL)
+		strcat(sql, " AND project = ?1");
+	if (f->name != NULL)
+		strcat(sql, " AND name = ?2");
+	if (f->finished_before != 0)
+		strcat(sql, " AND coalesce(finished_at, created_at) < ?3");
 	if (f->statuses != 0) {
 		strcat(sql, " AND status IN (");
 		/* Status names come from our own table, never from input. */
