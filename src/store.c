@@ -929,6 +929,44 @@ store_job_list(struct store *st, const struct store_filter *f,
 }
 
 int
+store_job_active_ids(struct store *st, char (**ids)[ULID_LEN + 1], size_t *n,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+	char (*out)[ULID_LEN + 1] = NULL, (*more)[ULID_LEN + 1];
+	size_t count = 0, cap = 0;
+	int rc;
+
+	/* The id alone, through the index of active rows: reconciling reads
+	 * whole rows only for the few whose supervisor is gone. */
+	if (prepare(st, "SELECT id FROM jobs"
+	    " WHERE status IN ('pending','running')", &stmt, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const unsigned char *id = sqlite3_column_text(stmt, 0);
+
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((more = realloc(out, cap * sizeof(*out))) == NULL)
+				break;
+			out = more;
+		}
+		snprintf(out[count++], sizeof(*out), "%s",
+		    id ? (const char *)id : "");
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		free(out);
+		if (rc == SQLITE_ROW)
+			return err_set(e, ERR_IO, "out of memory");
+		return db_error(st, e, "list active jobs");
+	}
+	*ids = out;
+	*n = count;
+	return 0;
+}
+
+int
 store_job_count_other(struct store *st, const char *project, int64_t *count,
     struct err *e)
 {
