@@ -640,31 +640,54 @@ life_reconcile(const struct life *l, const struct job *j, bool *settled,
 int
 life_reconcile_all(const struct life *l, struct err *e)
 {
-	struct store_filter f;
-	struct job *jobs;
-	struct job_end *ends;
-	bool *todo;
+	char (*ids)[ULID_LEN + 1] = NULL;
+	enum lock_state *states = NULL;
+	struct job *jobs = NULL;
+	struct job_end *ends = NULL;
+	bool *todo = NULL;
 	char boot_id[64];
-	size_t n, i, count = 0;
+	size_t n, i, nfree = 0, k = 0, count = 0;
 	int rc = 0;
 
-	memset(&f, 0, sizeof(f));
-	f.statuses = STATUS_ACTIVE;
-	if (store_job_list(l->store, &f, &jobs, &n, e) < 0)
+	/* Whole rows only of those whose lock is free. */
+	if (store_job_active_ids(l->store, &ids, &n, e) < 0)
 		return -1;
 	if (n == 0)
-		return 0;
-	ends = calloc(n, sizeof(*ends));
-	todo = calloc(n, sizeof(*todo));
-	if (ends == NULL || todo == NULL) {
+		goto out;
+	if ((states = calloc(n, sizeof(*states))) == NULL) {
+		rc = err_set(e, ERR_IO, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		states[i] = lock_probe(l->home, ids[i]);
+		nfree += states[i] == LOCK_FREE;
+	}
+	if (nfree == 0)
+		goto out;
+	jobs = calloc(nfree, sizeof(*jobs));
+	ends = calloc(nfree, sizeof(*ends));
+	todo = calloc(nfree, sizeof(*todo));
+	if (jobs == NULL || ends == NULL || todo == NULL) {
 		rc = err_set(e, ERR_IO, "out of memory");
 		goto out;
 	}
 	proc_boot_id(boot_id, sizeof(boot_id));
-	for (i = 0; i < n; i++)
-		if ((todo[i] = settle_decision(l, &jobs[i], boot_id,
-		    &ends[i])))
+	for (i = 0; i < n; i++) {
+		if (states[i] != LOCK_FREE)
+			continue;
+		if (store_job_get(l->store, ids[i], &jobs[k], e) < 0) {
+			if (e->code != ERR_NOT_FOUND) {
+				rc = -1;
+				goto out;
+			}
+			err_clear(e);	/* ended and cleaned meanwhile */
+			continue;
+		}
+		if ((todo[k] = settle_decision(l, &jobs[k], boot_id,
+		    &ends[k])))
 			count++;
+		k++;
+	}
 	if (count == 0)
 		goto out;
 	/* One transaction for them all: a thousand lost supervisors cost
@@ -673,7 +696,7 @@ life_reconcile_all(const struct life *l, struct err *e)
 		rc = -1;
 		goto out;
 	}
-	for (i = 0; i < n && rc == 0; i++)
+	for (i = 0; i < k && rc == 0; i++)
 		if (todo[i])
 			rc = life_finish(l->store, jobs[i].id, &ends[i], NULL,
 			    &todo[i], e);
@@ -685,13 +708,15 @@ life_reconcile_all(const struct life *l, struct err *e)
 		rc = -1;
 		goto out;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < k; i++)
 		if (todo[i])
 			lock_remove(l->home, jobs[i].id);
 out:
 	free(ends);
 	free(todo);
-	job_free_array(jobs, n);
+	job_free_array(jobs, k);
+	free(states);
+	free(ids);
 	return rc;
 }
 

@@ -983,10 +983,17 @@ store_job_list(struct store *st, const struct store_filter *f,
 	size_t count = 0, cap = 0;
 	int rc, i, first = 1;
 
-	snprintf(sql, sizeof(sql), "SELECT " JOB_COLUMNS " FROM jobs WHERE"
-	    " (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR name = ?2)"
-	    " AND (?3 = 0 OR coalesce(finished_at, created_at) < ?3)"
-	    " AND (?5 IS NULL OR queue = ?5)");
+	/* Only the clauses in use: "?1 IS NULL OR project = ?1" would keep
+	 * SQLite from the project's index and read the whole history. */
+	snprintf(sql, sizeof(sql), "SELECT " JOB_COLUMNS " FROM jobs WHERE 1");
+	if (f->project != NULL)
+		strcat(sql, " AND project = ?1");
+	if (f->name != NULL)
+		strcat(sql, " AND name = ?2");
+	if (f->finished_before != 0)
+		strcat(sql, " AND coalesce(finished_at, created_at) < ?3");
+	if (f->queue != NULL)
+		strcat(sql, " AND queue = ?5");
 	if (f->statuses != 0) {
 		strcat(sql, " AND status IN (");
 		/* Status names come from our own table, never from input. */
@@ -1036,6 +1043,44 @@ store_job_list(struct store *st, const struct store_filter *f,
 		return db_error(st, e, "list jobs");
 	}
 	*out = jobs;
+	*n = count;
+	return 0;
+}
+
+int
+store_job_active_ids(struct store *st, char (**ids)[ULID_LEN + 1], size_t *n,
+    struct err *e)
+{
+	sqlite3_stmt *stmt;
+	char (*out)[ULID_LEN + 1] = NULL, (*more)[ULID_LEN + 1];
+	size_t count = 0, cap = 0;
+	int rc;
+
+	/* The id alone, through the index of active rows: reconciling reads
+	 * whole rows only for the few whose supervisor is gone. */
+	if (prepare(st, "SELECT id FROM jobs"
+	    " WHERE status IN ('pending','running')", &stmt, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const unsigned char *id = sqlite3_column_text(stmt, 0);
+
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((more = realloc(out, cap * sizeof(*out))) == NULL)
+				break;
+			out = more;
+		}
+		snprintf(out[count++], sizeof(*out), "%s",
+		    id ? (const char *)id : "");
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		free(out);
+		if (rc == SQLITE_ROW)
+			return err_set(e, ERR_IO, "out of memory");
+		return db_error(st, e, "list active jobs");
+	}
+	*ids = out;
 	*n = count;
 	return 0;
 }

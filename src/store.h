@@ -85,6 +85,10 @@ struct store_filter {
 /* Jobs matching f, newest first. */
 int store_job_list(struct store *st, const struct store_filter *f,
     struct job **out, size_t *n, struct err *e);
+/* The ids of every pending or running job, in no order; *ids is freed by
+ * the caller. */
+int store_job_active_ids(struct store *st, char (**ids)[ULID_LEN + 1],
+    size_t *n, struct err *e);
 /* How many jobs in other projects than project (for the list hint). */
 int store_job_count_other(struct store *st, const char *project,
     int64_t *count, struct err *e);
