@@ -271,7 +271,7 @@ man_entries() {
 				failed=1
 			}
 		done < <("$JOB_BIN" "$cmd" -h | sed -n '5,$p' |
-		    sed -nE 's/^  (-[a-zA-Z], |    )(--[a-z][a-z-]*( [A-Z][A-Z=]*)?) .*/\1\2/p' |
+		    sed -nE 's/^  (-[a-zA-Z], |    )(--[a-z][a-z-]*( [A-Z][A-Z=]*)?)( .*)?$/\1\2/p' |
 		    tr -d ' ')
 	done
 	[ "$failed" -eq 0 ]
