@@ -74,6 +74,7 @@ extern const struct cmd_entry cmd_wait_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_retry_entry;
 extern const struct cmd_entry cmd_clean_entry;
+extern const struct cmd_entry cmd_mcp_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_skills_entry;
 extern const struct cmd_entry cmd_completions_entry;

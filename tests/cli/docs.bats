@@ -136,7 +136,7 @@ job_on_path() {
 	run commands
 	[ "$status" -eq 0 ]
 	local expected
-	for expected in run list status logs wait stop retry clean skills \
+	for expected in run list status logs wait stop retry clean mcp skills \
 	    completions help; do
 		grep -qx "$expected" <<<"$output" || {
 			echo "'job help' does not list '$expected':"
