@@ -774,6 +774,13 @@ end_input(struct server *s)
 	}
 }
 
+static void
+skipped(struct server *s)
+{
+	respond_error(s, NULL, NULL, RPC_INVALID, "a line over 1 MiB was "
+	    "skipped");
+}
+
 /* Handles the whole lines read, as many as the bounds allow. */
 static void
 take_lines(struct server *s)
@@ -783,7 +790,13 @@ take_lines(struct server *s)
 
 	while (taking(s) && (nl = memchr(s->in.s + off, '\n',
 	    s->in.len - off)) != NULL) {
-		line(s, s->in.s + off, (size_t)(nl - s->in.s) - off);
+		size_t len = (size_t)(nl - s->in.s) - off;
+
+		/* Whole before its length was seen (up to a read more). */
+		if (len > LINE_LIMIT)
+			skipped(s);
+		else
+			line(s, s->in.s + off, len);
 		off = (size_t)(nl - s->in.s) + 1;
 	}
 	if (off > 0)
@@ -822,8 +835,7 @@ read_input(struct server *s)
 		if ((nl = memchr(chunk, '\n', (size_t)n)) == NULL)
 			return;
 		s->skipping = false;
-		respond_error(s, NULL, NULL, RPC_INVALID, "a line over 1 MiB "
-		    "was skipped");
+		skipped(s);
 		p = nl + 1;
 		n -= p - chunk;
 	}
