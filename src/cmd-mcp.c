@@ -321,6 +321,8 @@ exec_worker(const struct server *s, const struct call *c, int out, int err)
 
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		signal(handled[i], SIG_DFL);
+	/* Jobs get the host's umask, not the 077 job keeps for itself. */
+	umask(s->ctx->caller_umask);
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
 	    dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
 		_exit(126);

@@ -406,6 +406,17 @@ require_queue() {
 	mcp_end
 }
 
+@test "jobs started through the server get the server's umask, not the 077 job keeps for itself" {
+	umask 022
+	mcp_start
+	mcp_init
+	mcp_ok job_run '{"command":"touch made; mkdir dir","name":"mask"}'
+	job wait mask >/dev/null
+	[ "$(stat -c %a made)" = 644 ]
+	[ "$(stat -c %a dir)" = 755 ]
+	mcp_end
+}
+
 @test "job_list, job_status, job_retry and job_stop answer as the CLI does" {
 	local first new
 	run_to_end 'exit 3'
