@@ -281,7 +281,7 @@ call_cancel(struct server *s, struct call *c)
 	c->cancelled = true;
 	if (c->pid == 0)
 		call_remove(s, c);
-	else if (c->mc.read_only)
+	else if (c->mc.read_only && !c->reaped)
 		kill(c->pid, SIGKILL);
 }
 
@@ -478,7 +478,8 @@ read_worker(struct call *c, int which)
 	    (size_t)n) < 0) {
 		c->overflow = true;
 		buf_free(b);
-		kill(c->pid, SIGKILL);
+		if (!c->reaped)
+			kill(c->pid, SIGKILL);
 	}
 }
 
@@ -556,13 +557,14 @@ initialize(struct server *s, const struct jval *params)
 	return r;
 }
 
+/* The pending call with that id; one cancelled is no longer pending. */
 static struct call *
 find_call(const struct server *s, const struct jval *id)
 {
 	struct call *c;
 
 	for (c = s->calls; c != NULL && id != NULL; c = c->next)
-		if (jequal(c->id, id))
+		if (!c->cancelled && jequal(c->id, id))
 			return c;
 	return NULL;
 }
@@ -632,7 +634,7 @@ notification(struct server *s, const char *method, const struct jval *params)
 			request_roots(s);
 	} else if (strcmp(method, "notifications/cancelled") == 0) {
 		c = find_call(s, jget(params, "requestId"));
-		if (c != NULL && !c->cancelled)
+		if (c != NULL)
 			call_cancel(s, c);
 	}
 }

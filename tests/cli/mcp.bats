@@ -547,11 +547,15 @@ require_queue() {
 	mcp_recv
 	answer_is 2 '.result == {}'
 	status_is long running
-	# Cancelling it again, or a call that ended, changes nothing.
+	# Cancelling it again, or a call that ended, changes nothing; its
+	# id is free again.
 	mcp_send '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"w1"}}'
 	mcp_req 3 ping
 	mcp_recv
 	answer_is 3 '.result == {}'
+	mcp_call '"w1"' job_wait '{"ref":"long","timeout":0}'
+	mcp_recv
+	answer_is '"w1"' '.result.structuredContent.timed_out == true'
 	mcp_end
 }
 
