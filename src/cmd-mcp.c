@@ -792,8 +792,8 @@ take_lines(struct server *s)
 	size_t off = 0;
 	char *nl;
 
-	while (taking(s) && (nl = memchr(s->in.s + off, '\n',
-	    s->in.len - off)) != NULL) {
+	while (taking(s) && off < s->in.len && (nl = memchr(s->in.s + off,
+	    '\n', s->in.len - off)) != NULL) {
 		size_t len = (size_t)(nl - s->in.s) - off;
 
 		/* Whole before its length was seen (up to a read more). */
