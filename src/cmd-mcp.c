@@ -21,8 +21,8 @@
  * are written. Jobs keep running.
  *
  * Bounds: a line over 1 MiB is skipped and answered -32600 with a null id;
- * at most MAX_WORKERS workers run at once (the other calls queue in
- * order); stdin is not read while MAX_CALLS calls are pending or while
+ * at most MAX_WAITS waits and MAX_WORKERS other calls run at once, so
+ * waits never hold up the others (the rest queue in order); stdin is not read while MAX_CALLS calls are pending or while
  * OUT_HIGH bytes of answers wait for a client that does not read them.
  */
 #include <errno.h>
@@ -43,7 +43,8 @@
 
 #define LINE_LIMIT	(1024 * 1024)	/* the longest request line */
 #define OUT_HIGH	(1024 * 1024)	/* answers queued: stop reading */
-#define MAX_WORKERS	16
+#define MAX_WORKERS	16	/* workers of calls that end soon */
+#define MAX_WAITS	32	/* and of waits, which may block */
 #define MAX_CALLS	256
 #define ANSWER_LIMIT	(64 * 1024 * 1024) /* a worker's stdout */
 #define ERRTEXT_LIMIT	(64 * 1024)	/* a worker's stderr kept */
@@ -107,7 +108,8 @@ struct server {
 	size_t out_off;
 	bool out_broken;	/* stdout cannot be written any more */
 	struct call *calls;
-	int ncalls, nrunning;
+	int ncalls;
+	int nrunning[2];	/* workers of other calls, and of waits */
 	bool roots;		/* the client offers roots */
 	int roots_seq;
 	char roots_id[32];	/* our pending roots/list, "" for none */
@@ -373,7 +375,7 @@ start_worker(struct server *s, struct call *c)
 	c->reaped = false;
 	fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
 	fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) | O_NONBLOCK);
-	s->nrunning++;
+	s->nrunning[c->mc.blocks]++;
 	return 0;
 }
 
@@ -391,9 +393,10 @@ start_calls(struct server *s)
 
 	if (roots_pending(s))
 		return;
-	for (c = s->calls; c != NULL && s->nrunning < MAX_WORKERS; c = next) {
+	for (c = s->calls; c != NULL; c = next) {
 		next = c->next;
-		if (c->pid != 0)
+		if (c->pid != 0 || s->nrunning[c->mc.blocks] >=
+		    (c->mc.blocks ? MAX_WAITS : MAX_WORKERS))
 			continue;
 		if (start_worker(s, c) < 0) {
 			struct err e;
@@ -410,7 +413,7 @@ stage_done(struct server *s, struct call *c)
 {
 	struct jval *result;
 
-	s->nrunning--;
+	s->nrunning[c->mc.blocks]--;
 	c->pid = 0;
 	if (c->cancelled) {
 		call_remove(s, c);
@@ -910,7 +913,7 @@ serve(struct server *s, int sigrd)
 	struct call *c;
 	int i, n, timeout;
 
-	pfd = calloc(3 + 2 * MAX_WORKERS, sizeof(*pfd));
+	pfd = calloc(3 + 2 * (MAX_WORKERS + MAX_WAITS), sizeof(*pfd));
 	if (pfd == NULL)
 		return -1;
 	for (;;) {
