@@ -534,6 +534,71 @@ require_queue() {
 	mcp_end
 }
 
+@test "forty waits at once: the ones over the limit queue, and a list still goes first" {
+	local i start
+	start_job --name long -- sleep 60
+	mcp_start
+	mcp_init
+	for ((i = 1; i <= 40; i++)); do
+		mcp_call "$i" job_wait '{"ref":"long","timeout":"50s"}'
+	done
+	wait_for -t 30 test "$(workers wait | wc -l)" -eq 32
+	start=$(uptime_ms)
+	mcp_call 41 job_list
+	mcp_recv 20
+	answer_is 41 '.result.structuredContent.jobs[0].name == "long"'
+	(( $(uptime_ms) - start < 20000 ))
+	# EOF ends the running waits and drops the queued ones.
+	mcp_end
+	no_workers wait
+	run -1 read -r -t 1 -u "$MCP_OUT" reply
+}
+
+@test "cancel races: cancels before, during and after their calls leave a server that answers" {
+	local i out
+	start_job --name done -- true
+	mcp_start
+	mcp_init
+	for ((i = 1; i <= 30; i++)); do
+		# In the same write, a cancel finds the call not started.
+		printf '%s\n%s\n' \
+		    "{\"jsonrpc\":\"2.0\",\"id\":$i,\"method\":\"tools/call\",\"params\":{\"name\":\"job_status\",\"arguments\":{\"ref\":\"done\"}}}" \
+		    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":$i}}" \
+		    >&"$MCP_IN"
+		# Apart, it finds it running, ending or answered.
+		mcp_call "$((i + 100))" job_list
+		mcp_send "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":$((i + 100))}}"
+	done
+	mcp_req 999 ping
+	# Whatever came before the ping answers a list of this loop.
+	while mcp_recv 20; do
+		[[ $(jq .id <<<"$reply") == 999 ]] && break
+		answer_is "$(jq .id <<<"$reply")" '.id > 100 and .id <= 130 and
+		    .result.isError == false'
+	done
+	answer_is 999 '.result == {}'
+	wait_for no_workers list
+	wait_for no_workers status
+	mcp_end
+}
+
+@test "a root that disappears: the tools say so, the server lives on" {
+	local root=$BATS_TEST_TMPDIR/gone rid
+	mkdir -p "$root"
+	mcp_start
+	mcp_init 2025-11-25 '{"roots":{}}'
+	mcp_recv
+	rid=$(jq -c .id <<<"$reply")
+	mcp_send "{\"jsonrpc\":\"2.0\",\"id\":$rid,\"result\":{\"roots\":[{\"uri\":\"file://$root\"}]}}"
+	mcp_ok job_list
+	rmdir "$root"
+	mcp_fails job_list '{}' io "cannot enter the folder"
+	mcp_req 9 ping
+	mcp_recv
+	answer_is 9 '.result == {}'
+	mcp_end
+}
+
 @test "a cancelled wait ends at once, its worker gone, with no answer; the job runs on" {
 	start_job --name long -- sleep 30
 	mcp_start
