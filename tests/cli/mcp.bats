@@ -140,16 +140,6 @@ no_workers() {
 	[[ -z $(workers "$1") ]]
 }
 
-# A worker running COMMAND blocks on a job's lock or sleeps between polls.
-worker_waiting() {
-	local p
-	for p in $(workers "$1"); do
-		blocked_on_lock "$p" || sleeping "$p" || continue
-		return 0
-	done
-	return 1
-}
-
 # The server supports issue 11's queue once `job run` has --queue.
 require_queue() {
 	"$JOB_BIN" help run | grep -q -- --queue ||
@@ -521,7 +511,7 @@ require_queue() {
 	mcp_start
 	mcp_init
 	mcp_call 1 job_wait '{"ref":"long","timeout":"25s"}'
-	wait_for worker_waiting wait
+	wait_for waiting '--json wait'
 	start=$(uptime_ms)
 	mcp_call 2 job_list
 	mcp_recv 10
@@ -604,7 +594,7 @@ require_queue() {
 	mcp_start
 	mcp_init
 	mcp_call '"w1"' job_wait '{"ref":"long","timeout":"25s"}'
-	wait_for worker_waiting wait
+	wait_for waiting '--json wait'
 	mcp_send '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"w1"}}'
 	wait_for -t 5 no_workers wait
 	# The next answer is the ping's: none came for the wait.
@@ -660,7 +650,7 @@ require_queue() {
 	mcp_start
 	mcp_init
 	mcp_call 1 job_wait '{"ref":"long","timeout":"25s"}'
-	wait_for worker_waiting wait
+	wait_for waiting '--json wait'
 	mcp_end
 	no_workers wait
 	# Nothing was written for the wait.
@@ -694,7 +684,7 @@ require_queue() {
 	mcp_start
 	mcp_init
 	mcp_call 1 job_wait '{"ref":"long","timeout":"25s"}'
-	wait_for worker_waiting wait
+	wait_for waiting '--json wait'
 	kill -TERM "$MCP_PID"
 	wait_for -t 10 proc_gone "$MCP_PID"
 	run wait "$MCP_PID"
