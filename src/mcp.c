@@ -473,19 +473,24 @@ add_strings(struct line *l, const struct mcp_tool *t, const struct arg *a,
 	return 0;
 }
 
-/* A duration: the CLI's string as it is, or seconds made milliseconds. */
+/*
+ * A duration: the CLI's string as it is, or seconds (a number, or a
+ * string of one: models write "30" for a string) made milliseconds.
+ */
 static int
 add_duration(struct line *l, const struct mcp_tool *t, const struct arg *a,
     const struct jval *v, const char *prefix, struct err *e)
 {
-	char buf[32];
+	const char *str = jstr(v);
+	char buf[32], *end;
 	double secs;
 
-	if (jstr(v) != NULL) {
-		add(l, prefix, jstr(v));
+	if (str != NULL && (str[0] == '\0' || strspn(str, "0123456789.") !=
+	    strlen(str) || (secs = strtod(str, &end), *end != '\0'))) {
+		add(l, prefix, str);
 		return 0;
 	}
-	if (!jnum(v, &secs))
+	if (str == NULL && !jnum(v, &secs))
 		return bad_type(t, a, "a duration such as \"30s\" or a number "
 		    "of seconds", e);
 	if (!(secs >= 0 && secs <= (double)DURATION_MAX_MS / 1000))
@@ -511,6 +516,11 @@ add_env(struct line *l, const struct mcp_tool *t, const struct arg *a,
 
 		if (val == NULL)
 			return bad_type(t, a, "an object of strings", e);
+		/* The CLI would take "A=B": "x" for A set to "B=x". */
+		if (strchr(jiter_key(it), '=') != NULL)
+			return err_set(e, ERR_USAGE, "bad variable name '%s' in "
+			    "argument '%s' of %s", jiter_key(it), a->name,
+			    t->name);
 		kv = malloc(strlen(jiter_key(it)) + strlen(val) + 2);
 		if (kv == NULL)
 			return err_set(e, ERR_IO, "out of memory");

@@ -145,6 +145,14 @@ test_argv(void)
 	    "\"queue\":\"q\",\"after\":[\"a\",\"b\"],\"after_end\":[\"c\"],"
 	    "\"key\":\"k\"}", "job|--json|run|--key=k|--queue=q|--after=a|"
 	    "--after=b|--after-end=c|--|ls|--name|");
+	check_call("job_wait", "{\"ref\":\"a\",\"timeout\":\"2.5\"}",
+	    "job|--json|wait|--timeout=2500ms|--|a");
+	check_call("job_wait", "{\"ref\":\"a\",\"timeout\":\"1.2.3\"}",
+	    "job|--json|wait|--timeout=1.2.3|--|a");
+	check_call("job_wait", "{\"ref\":\"a\",\"timeout\":\"\"}",
+	    "job|--json|wait|--timeout=|--|a");
+	check_call("job_run", "{\"command\":\"x\",\"env\":{\"A=B\":\"x\"}}",
+	    "bad variable name 'A=B'");
 	check_call("job_run", "{\"context\":\"text\",\"command\":\"x\"}",
 	    "job|--json|run|--context=\"text\"|x");
 
