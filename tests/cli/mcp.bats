@@ -488,6 +488,8 @@ require_queue() {
 	mcp_start
 	mcp_init
 	mcp_ok job_run '{"command":"sleep 30","name":"first","queue":"q"}'
+	sc_is '.queue == "q"'
+	wait_status first running
 	mcp_ok job_run '{"command":"true","name":"second","queue":"q"}'
 	sc_is '.status == "pending" and .queue == "q"'
 	mcp_ok job_queue '{"name":"q"}'
