@@ -18,9 +18,16 @@
 extern const char job_skill[];
 extern const size_t job_skill_len;
 
-enum { O_PROJECT = 1, O_DIR, O_FORCE };
+enum { O_PROJECT = 1, O_DIR, O_FORCE, O_AGENT };
+
+static int check_agent(const char *value, int64_t *bits, struct err *e);
 
 static const struct opt_spec options[] = {
+	{ .name = "agent", .short_name = 'a', .type = OPT_STRING,
+	  .id = O_AGENT, .value_name = "NAME",
+	  .help = "the folders of agent NAME (repeatable): claude,\n"
+	    "agents, copilot, gemini, cursor or all",
+	  .check = check_agent },
 	{ .name = "project", .type = OPT_FLAG, .id = O_PROJECT,
 	  .help = "use the project root instead of ~" },
 	{ .name = "dir", .short_name = 'd', .type = OPT_STRING, .id = O_DIR,
@@ -34,12 +41,47 @@ static const struct opt_spec options[] = {
 static const struct opt_word actions[] = {
 	{ "show", "print skills/job/SKILL.md (built into job)" },
 	{ "install", "write it to ~/.claude/skills/job/ and\n"
-	    "~/.agents/skills/job/" },
+	    "~/.agents/skills/job/, or --agent's folders" },
 	{ "uninstall", "remove what install wrote" },
 	{ NULL, NULL },
 };
 
+/* Where each agent looks for skills, in the home folder and a project. */
+static const struct agent {
+	const char *name;
+	const char *home;	/* under ~ */
+	const char *project;	/* under the project root */
+} agents[] = {
+	{ "claude", ".claude/skills", ".claude/skills" },
+	{ "agents", ".agents/skills", ".agents/skills" }, /* Codex, Amp */
+	{ "copilot", ".copilot/skills", ".github/skills" },
+	{ "gemini", ".gemini/skills", ".gemini/skills" },
+	{ "cursor", ".cursor/skills", ".cursor/skills" },
+};
+
+#define NAGENTS (sizeof(agents) / sizeof(agents[0]))
+#define DEFAULT_AGENTS 0x3	/* claude and agents, as before --agent */
+
 enum state { ABSENT, SAME, CHANGED, UNREADABLE };
+
+/* The agents NAME stands for, as bits of agents[]. */
+static int
+check_agent(const char *value, int64_t *bits, struct err *e)
+{
+	size_t i;
+
+	if (strcmp(value, "all") == 0) {
+		*bits = (1 << NAGENTS) - 1;
+		return 0;
+	}
+	for (i = 0; i < NAGENTS; i++)
+		if (strcmp(value, agents[i].name) == 0) {
+			*bits = 1 << i;
+			return 0;
+		}
+	return err_set(e, ERR_USAGE, "unknown agent '%s': say claude, agents, "
+	    "copilot, gemini, cursor or all", value);
+}
 
 /* Compares the file at path with the embedded skill. */
 static enum state
@@ -129,12 +171,14 @@ write_skill(const char *path)
 	return 0;
 }
 
-/* The files install writes: two agent conventions, or one --dir. */
+/* The files install writes: the agents' (each once), or one --dir. */
 static int
-targets(struct ctx *ctx, bool project, const char *dir,
-    char paths[2][PATH_MAX], struct err *e)
+targets(struct ctx *ctx, bool project, const char *dir, int64_t which,
+    char paths[][PATH_MAX], struct err *e)
 {
 	const char *base = dir;
+	size_t i;
+	int n = 0;
 
 	if (base == NULL)
 		base = project ? ctx->project : getenv("HOME");
@@ -147,11 +191,12 @@ targets(struct ctx *ctx, bool project, const char *dir,
 		    base);
 		return 1;
 	}
-	snprintf(paths[0], PATH_MAX, "%.*s/.claude/skills/job/SKILL.md",
-	    PATH_MAX - 64, base);
-	snprintf(paths[1], PATH_MAX, "%.*s/.agents/skills/job/SKILL.md",
-	    PATH_MAX - 64, base);
-	return 2;
+	for (i = 0; i < NAGENTS; i++)
+		if (which & (1 << i))
+			snprintf(paths[n++], PATH_MAX, "%.*s/%s/job/SKILL.md",
+			    PATH_MAX - 64, base, project ? agents[i].project :
+			    agents[i].home);
+	return n;
 }
 
 static void
@@ -168,7 +213,7 @@ report(struct jval *files, const char *path,
 }
 
 static int
-install(char paths[2][PATH_MAX], int n, bool force,
+install(char paths[][PATH_MAX], int n, bool force,
     struct jval *files, struct err *e)
 {
 	int i, failed = 0;
@@ -202,7 +247,7 @@ install(char paths[2][PATH_MAX], int n, bool force,
 }
 
 static int
-uninstall(char paths[2][PATH_MAX], int n, bool force,
+uninstall(char paths[][PATH_MAX], int n, bool force,
     struct jval *files, struct err *e)
 {
 	int i, failed = 0;
@@ -248,6 +293,9 @@ skills_check(const struct ctx *ctx, const struct opt_args *a, struct err *e)
 	if (opt_has(a, O_PROJECT) && opt_has(a, O_DIR))
 		return err_set(e, ERR_USAGE, "--project and --dir do not go "
 		    "together");
+	if (opt_has(a, O_AGENT) && opt_has(a, O_DIR))
+		return err_set(e, ERR_USAGE, "--agent and --dir do not go "
+		    "together");
 	return 0;
 }
 
@@ -256,9 +304,11 @@ cmd_skills(struct ctx *ctx, struct cmd_args *a)
 {
 	struct err e;
 	struct jval *files = NULL;
-	char paths[2][PATH_MAX];
+	const struct opt_value *v = NULL;
+	char paths[NAGENTS][PATH_MAX];
 	const char *action = a->opt.operands[0];
 	bool force = opt_has(&a->opt, O_FORCE);
+	int64_t which = 0;
 	int n, rc = EXIT_OK;
 
 	err_clear(&e);
@@ -271,8 +321,11 @@ cmd_skills(struct ctx *ctx, struct cmd_args *a)
 			fwrite(job_skill, 1, job_skill_len, stdout);
 		return EXIT_OK;
 	}
+	while ((v = opt_each(&a->opt, O_AGENT, v)) != NULL)
+		which |= v->num;
 	n = targets(ctx, opt_has(&a->opt, O_PROJECT),
-	    opt_str(&a->opt, O_DIR, NULL), paths, &e);
+	    opt_str(&a->opt, O_DIR, NULL), which ? which : DEFAULT_AGENTS,
+	    paths, &e);
 	if (n < 0)
 		return cmd_error(ctx, &e);
 	if (ctx->json)

@@ -27,6 +27,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_retry_entry,
 	&cmd_queue_entry,
 	&cmd_clean_entry,
+	&cmd_mcp_entry,
 	&cmd_skills_entry,
 	&cmd_completions_entry,
 	&cmd_help_entry,

@@ -75,6 +75,7 @@ extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_retry_entry;
 extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_clean_entry;
+extern const struct cmd_entry cmd_mcp_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_skills_entry;
 extern const struct cmd_entry cmd_completions_entry;

@@ -1,4 +1,7 @@
-/* JSON through jansson: a thin builder, the job object and --context. */
+/*
+ * JSON through jansson: a thin builder and reader, the job object and
+ * --context.
+ */
 #include "json.h"
 
 #include <stdlib.h>
@@ -12,6 +15,9 @@
 /* struct jval is json_t under another name, to keep jansson here. */
 #define J(v) ((json_t *)(v))
 #define V(j) ((struct jval *)(j))
+/* Readers take const values; jansson's iterators and refcounts do not. */
+#define CJ(v) ((const json_t *)(v))
+#define MJ(v) ((json_t *)(uintptr_t)(v))
 
 struct jval *
 jobj(void)
@@ -117,6 +123,154 @@ void
 jfree(struct jval *v)
 {
 	json_decref(J(v));
+}
+
+struct jval *
+jstring(const char *s)
+{
+	return V(string_value(s, strlen(s)));
+}
+
+struct jval *
+jbool(bool v)
+{
+	return V(json_boolean(v));
+}
+
+struct jval *
+jref(const struct jval *v)
+{
+	return V(json_incref(MJ(v)));
+}
+
+char *
+jdump(const struct jval *v, size_t *len)
+{
+	char *s = json_dumps(CJ(v), JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+
+	if (s != NULL && len != NULL)
+		*len = strlen(s);
+	return s;
+}
+
+struct jval *
+jparse(const char *s, size_t len, struct err *e)
+{
+	json_error_t je;
+	json_t *v;
+
+	v = json_loadb(s, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+	if (v == NULL)
+		err_set(e, ERR_USAGE, "%s (column %d)", je.text, je.column);
+	return V(v);
+}
+
+enum jtype
+jtype(const struct jval *v)
+{
+	if (v == NULL)
+		return JT_NULL;
+	switch (json_typeof(CJ(v))) {
+	case JSON_OBJECT:
+		return JT_OBJECT;
+	case JSON_ARRAY:
+		return JT_ARRAY;
+	case JSON_STRING:
+		return JT_STRING;
+	case JSON_INTEGER:
+		return JT_INTEGER;
+	case JSON_REAL:
+		return JT_REAL;
+	case JSON_TRUE:
+		return JT_TRUE;
+	case JSON_FALSE:
+		return JT_FALSE;
+	default:
+		return JT_NULL;
+	}
+}
+
+struct jval *
+jget(const struct jval *o, const char *key)
+{
+	return V(json_object_get(CJ(o), key));
+}
+
+const char *
+jstr(const struct jval *v)
+{
+	return json_string_value(CJ(v));
+}
+
+bool
+jint(const struct jval *v, int64_t *out)
+{
+	double d;
+
+	if (json_is_integer(CJ(v))) {
+		*out = (int64_t)json_integer_value(CJ(v));
+		return true;
+	}
+	if (!json_is_real(CJ(v)))
+		return false;
+	/* 3.0 is 3; the range check keeps the cast defined. */
+	d = json_real_value(CJ(v));
+	if (!(d >= -9.2e18 && d <= 9.2e18) || d != (double)(int64_t)d)
+		return false;
+	*out = (int64_t)d;
+	return true;
+}
+
+bool
+jnum(const struct jval *v, double *out)
+{
+	if (!json_is_number(CJ(v)))
+		return false;
+	*out = json_number_value(CJ(v));
+	return true;
+}
+
+size_t
+jlen(const struct jval *a)
+{
+	return json_array_size(CJ(a));
+}
+
+struct jval *
+jat(const struct jval *a, size_t i)
+{
+	return V(json_array_get(CJ(a), i));
+}
+
+void *
+jiter(const struct jval *o)
+{
+	return json_object_iter(MJ(o));
+}
+
+void *
+jnext(const struct jval *o, void *it)
+{
+	return json_object_iter_next(MJ(o), it);
+}
+
+const char *
+jiter_key(void *it)
+{
+	return json_object_iter_key(it);
+}
+
+struct jval *
+jiter_value(void *it)
+{
+	return V(json_object_iter_value(it));
+}
+
+bool
+jequal(const struct jval *a, const struct jval *b)
+{
+	return json_equal(CJ(a), CJ(b)) != 0;
 }
 
 void

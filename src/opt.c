@@ -371,13 +371,20 @@ opt_print_synopsis(const struct opt_grammar *g, FILE *f)
 		fputc(']', f);
 }
 
-/* "  LEFT   help", the help starting at HELP_COLUMN on every line. */
+/*
+ * "  LEFT   help", the help starting at HELP_COLUMN on every line; on the
+ * next line when LEFT leaves no room before it.
+ */
 static void
 help_line(FILE *f, const char *left, const char *help)
 {
 	int col = fprintf(f, "  %s", left);
 	const char *p;
 
+	if (col >= HELP_COLUMN) {
+		fputc('\n', f);
+		col = 0;
+	}
 	do
 		fputc(' ', f);
 	while (++col < HELP_COLUMN);

@@ -136,7 +136,7 @@ job_on_path() {
 	run commands
 	[ "$status" -eq 0 ]
 	local expected
-	for expected in run list status logs wait stop retry clean skills \
+	for expected in run list status logs wait stop retry clean mcp skills \
 	    completions help; do
 		grep -qx "$expected" <<<"$output" || {
 			echo "'job help' does not list '$expected':"
@@ -271,7 +271,7 @@ man_entries() {
 				failed=1
 			}
 		done < <("$JOB_BIN" "$cmd" -h | sed -n '5,$p' |
-		    sed -nE 's/^  (-[a-zA-Z], |    )(--[a-z][a-z-]*( [A-Z][A-Z=]*)?) .*/\1\2/p' |
+		    sed -nE 's/^  (-[a-zA-Z], |    )(--[a-z][a-z-]*( [A-Z][A-Z=]*)?)( .*)?$/\1\2/p' |
 		    tr -d ' ')
 	done
 	[ "$failed" -eq 0 ]
@@ -532,6 +532,47 @@ man_entries() {
 	[ ! -e "$HOME/.claude/skills/job" ]
 	[ -d "$HOME/.claude/skills" ]
 	[ "$(ls -A "$HOME/.agents/skills/job")" = notes.txt ]
+}
+
+@test "job skills install --agent writes each agent's folder, once; uninstall --agent removes only those" {
+	local f
+	run -0 job skills install --agent all --agent claude
+	[ "$(grep -c written <<<"$output")" -eq 5 ]
+	for f in .claude .agents .copilot .gemini .cursor; do
+		cmp "$SKILL" "$HOME/$f/skills/job/SKILL.md"
+	done
+	run -0 job skills uninstall --agent copilot --agent gemini --json
+	[ "$(jq -r '[.files[].result] | join(" ")' <<<"$output")" = "removed removed" ]
+	[ ! -e "$HOME/.copilot/skills/job" ]
+	[ ! -e "$HOME/.gemini/skills/job" ]
+	cmp "$SKILL" "$HOME/.cursor/skills/job/SKILL.md"
+	# Without --agent, the two folders of before.
+	run -0 job skills uninstall
+	[ "$(grep -c removed <<<"$output")" -eq 2 ]
+	cmp "$SKILL" "$HOME/.cursor/skills/job/SKILL.md"
+}
+
+@test "job skills install --agent all --project uses each host's project folder" {
+	local proj f
+	proj=$(make_project repo)
+	cd "$proj"
+	run -0 job skills install --agent all --project
+	for f in .claude .agents .github .gemini .cursor; do
+		cmp "$SKILL" "$proj/$f/skills/job/SKILL.md"
+	done
+	[ ! -e "$HOME/.claude" ]
+	[ ! -e "$proj/.copilot" ]
+	run -0 job skills install --agent copilot --project
+	[[ $output == "unchanged  $proj/.github/skills/job/SKILL.md" ]]
+}
+
+@test "job skills --agent of an unknown agent, or with --dir, is a usage error" {
+	run -2 job skills install --agent vim
+	[[ $output == *"unknown agent 'vim'"* ]]
+	run -2 job skills install --agent claude --dir "$BATS_TEST_TMPDIR/d"
+	[[ $output == *"--agent and --dir do not go together"* ]]
+	[ ! -e "$HOME/.claude" ]
+	[ ! -e "$BATS_TEST_TMPDIR/d" ]
 }
 
 @test "job skills without an action, or an unknown one, is a usage error" {

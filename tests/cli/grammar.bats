@@ -264,7 +264,11 @@ WORDS=('a  b' "it's" '"dq"' '$HOME' '*' '' '-n' '--json' '-h' 'x;y' '`z`' $'tab\
 		[ -n "$(sed -n 3p <<<"$h")" ]
 		[ "$(sed -n 4p <<<"$h")" = "" ]
 		[ "$(tail -n 1 <<<"$h")" = "  -h, --help           show this help" ]
+		# An option too long for the column has its help on the next
+		# line.
 		sed -n '5,$p' <<<"$h" | awk '
+		    long { long = 0; if ($0 ~ /^ {23}[^ ]/) next }
+		    length($0) >= 23 && /^ +[^ ]+( [^ ]+)*$/ { long = 1; next }
 		    substr($0, 1, 2) != "  " || substr($0, 23, 1) != " " ||
 		    substr($0, 24, 1) == " " {
 			print "out of the columns: " $0; bad = 1 }

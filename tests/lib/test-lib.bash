@@ -536,9 +536,10 @@ sleeping() {
 
 # waiting ERE: a `job` process of this test whose arguments match ERE is
 # blocked on a lock or sleeps between two polls: it has started to wait.
+# (argv[0] is a path to job, or "job" for the workers of `job mcp`.)
 waiting() {
 	local p
-	for p in $(marked_pids "^[^ ]*/job $1"); do
+	for p in $(marked_pids "^([^ ]*/)?job $1"); do
 		blocked_on_lock "$p" || sleeping "$p" || continue
 		return 0
 	done

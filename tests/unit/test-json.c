@@ -1,7 +1,8 @@
 /*
  * Tests src/json.c: json_normalize (the --context check), json_time, the
  * job object of json_job (fields, nulls, invalid UTF-8 repaired so the
- * document stays valid) and the error object of json_error.
+ * document stays valid), the error object of json_error, and the reader
+ * (jparse and the getters) with jdump.
  */
 #include "json.h"
 
@@ -442,6 +443,106 @@ test_error(void)
 	}
 }
 
+/* jparse takes any value, refuses what is not one JSON value. */
+static void
+test_parse(void)
+{
+	static const char *const bad[] = { "", "{", "{\"a\":1,}", "[1] 2",
+	    "{\"a\":1,\"a\":2}", "\"a\\u0000b\"", "\"\xff\"", "nul",
+	    "99999999999999999999999", NULL };
+	struct jval *v;
+	struct err e;
+	int i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		err_clear(&e);
+		v = jparse(bad[i], strlen(bad[i]), &e);
+		if (!CHECK(v == NULL)) {
+			fprintf(stderr, "  parsed: %s\n", bad[i]);
+			jfree(v);
+		}
+		CHECK(e.msg[0] != '\0');
+	}
+	/* The length is what counts, not a NUL. */
+	v = jparse("[1]xx", 3, &e);
+	CHECK(v != NULL && jtype(v) == JT_ARRAY && jlen(v) == 1);
+	jfree(v);
+	v = jparse(" 7 \n", 4, NULL);
+	CHECK(v != NULL && jtype(v) == JT_INTEGER);
+	jfree(v);
+	CHECK(jparse("x", 1, NULL) == NULL);
+}
+
+static void
+test_read(void)
+{
+	const char *doc = "{\"s\":\"h\\u00e9\",\"i\":-3,\"r\":2.0,"
+	    "\"f\":2.5,\"t\":true,\"n\":null,\"a\":[1,\"x\"],\"o\":{\"k\":1,"
+	    "\"j\":2},\"big\":1e300}";
+	struct jval *v = jparse(doc, strlen(doc), NULL), *copy;
+	const char *keys[2];
+	int64_t n = 0;
+	double d = 0;
+	void *it;
+	int k = 0;
+	char *text;
+	size_t len = 0;
+
+	if (!CHECK(v != NULL))
+		return;
+	CHECK_EQ_INT(jtype(v), JT_OBJECT);
+	CHECK_EQ_STR(jstr(jget(v, "s")), "h\xC3\xA9");
+	CHECK(jstr(jget(v, "i")) == NULL);
+	CHECK(jget(v, "missing") == NULL);
+	CHECK(jget(jget(v, "s"), "x") == NULL);
+	CHECK(jint(jget(v, "i"), &n) && n == -3);
+	/* A real is an integer only when it has no fraction. */
+	CHECK(jint(jget(v, "r"), &n) && n == 2);
+	CHECK(!jint(jget(v, "f"), &n));
+	CHECK(!jint(jget(v, "big"), &n));
+	CHECK(!jint(jget(v, "s"), &n));
+	CHECK(jnum(jget(v, "f"), &d) && d == 2.5);
+	CHECK(jnum(jget(v, "i"), &d) && d == -3);
+	CHECK(!jnum(jget(v, "t"), &d));
+	CHECK_EQ_INT(jtype(jget(v, "t")), JT_TRUE);
+	CHECK_EQ_INT(jtype(jget(v, "n")), JT_NULL);
+	CHECK_EQ_INT(jtype(NULL), JT_NULL);
+	CHECK_EQ_INT(jlen(jget(v, "a")), 2);
+	CHECK_EQ_INT(jlen(jget(v, "o")), 0);
+	CHECK_EQ_STR(jstr(jat(jget(v, "a"), 1)), "x");
+	CHECK(jat(jget(v, "a"), 2) == NULL);
+	/* Members come in the order they were written. */
+	for (it = jiter(jget(v, "o")); it != NULL && k < 2;
+	    it = jnext(jget(v, "o"), it))
+		keys[k++] = jiter_key(it);
+	CHECK_EQ_INT(k, 2);
+	if (k == 2) {
+		CHECK_EQ_STR(keys[0], "k");
+		CHECK_EQ_STR(keys[1], "j");
+	}
+	CHECK(jiter(jget(v, "a")) == NULL);
+	it = jiter(jget(v, "o"));
+	CHECK(it != NULL && jtype(jiter_value(it)) == JT_INTEGER);
+	/* jdump: one compact line, in order; jref shares the value. */
+	text = jdump(jget(v, "o"), &len);
+	CHECK_EQ_STR(text, "{\"k\":1,\"j\":2}");
+	CHECK_EQ_INT(len, 13);
+	free(text);
+	copy = jref(jget(v, "a"));
+	CHECK(jequal(copy, jget(v, "a")));
+	CHECK(!jequal(copy, jget(v, "o")));
+	jfree(v);
+	CHECK_EQ_INT(jlen(copy), 2);
+	jfree(copy);
+	v = jobj();
+	jset(v, "s", jstring("a\xFF"));
+	jset(v, "b", jbool(false));
+	text = jdump(v, NULL);
+	CHECK_EQ_STR(text, "{\"s\":\"a" FFFD "\",\"b\":false}");
+	free(text);
+	jfree(v);
+}
+
 int
 main(void)
 {
@@ -451,5 +552,7 @@ main(void)
 	test_job_sparse();
 	test_job_context();
 	test_error();
+	test_parse();
+	test_read();
 	return unit_done();
 }
