@@ -1,10 +1,10 @@
 /*
  * Starting a job, on the caller's side (`job run`).
  *
- * The caller forks S, the supervisor, which calls setsid() first: S
- * belongs to no terminal and survives the caller, SIGHUP and the end of
- * the agent's session (the caller never waits for it: it is reparented
- * when the caller exits). S inherits the job lock's open file
+ * The caller forks A; A calls setsid() and forks S, the supervisor, then
+ * exits, so S belongs to no terminal and survives the caller, SIGHUP and
+ * the end of the agent's session; as no session leader, it can never
+ * take a terminal either. S inherits the job lock's open file
  * description, so the lock is held exactly as long as S lives.
  *
  * S trusts nothing it inherited: from its first instruction it sets every
@@ -311,7 +311,7 @@ int
 sup_start(const struct sup_spec *spec, struct sup_result *out, struct err *e)
 {
 	int status[2], confirm[2];
-	pid_t s;
+	pid_t a;
 	struct sup_msg msg;
 	ssize_t n;
 	size_t got = 0;
@@ -326,14 +326,8 @@ sup_start(const struct sup_spec *spec, struct sup_result *out, struct err *e)
 		return err_sys(e, ERR_IO, errno, "pipe");
 	}
 	fflush(NULL);
-	/*
-	 * One fork: S calls setsid() at once, so it leaves our session and
-	 * process group before it does anything, and it is reparented when
-	 * we exit. It never opens a terminal, so it cannot take one as the
-	 * session leader it is.
-	 */
-	s = fork();
-	if (s < 0) {
+	a = fork();
+	if (a < 0) {
 		if (errno == EAGAIN)
 			err_set(e, ERR_SPAWN_FAILED, "cannot start a supervisor: "
 			    "the machine refuses more processes (fork: %s)",
@@ -347,14 +341,30 @@ sup_start(const struct sup_spec *spec, struct sup_result *out, struct err *e)
 		close(confirm[1]);
 		return -1;
 	}
-	if (s == 0) {
+	if (a == 0) {
+		pid_t s;
+
 		close(status[0]);
 		close(confirm[1]);
 		setsid();
-		start_job(spec, status[1], confirm[0]);
+		s = fork();
+		if (s == 0)
+			start_job(spec, status[1], confirm[0]);
+		if (s < 0) {
+			/* Say why, as S would have. */
+			memset(&msg, 0, sizeof(msg));
+			msg.kind = 'F';
+			msg.err = errno;
+			snprintf(msg.what, sizeof(msg.what), "fork");
+			(void)!sup_write_all(status[1], &msg, sizeof(msg));
+		}
+		_exit(s < 0 ? 1 : 0);
 	}
 	close(status[1]);
 	close(confirm[0]);
+	/* ECHILD when our caller made us ignore SIGCHLD: A is gone then. */
+	while (waitpid(a, NULL, 0) < 0 && errno == EINTR)
+		;
 	while (got < sizeof(msg)) {
 		n = read(status[0], (char *)&msg + got, sizeof(msg) - got);
 		if (n < 0 && errno == EINTR)
@@ -380,6 +390,10 @@ sup_start(const struct sup_spec *spec, struct sup_result *out, struct err *e)
 		if (strcmp(msg.what, "chdir") == 0)
 			return err_set(e, ERR_SPAWN_FAILED, "folder '%s': %s",
 			    spec->job->cwd, strerror(msg.err));
+		if (strcmp(msg.what, "fork") == 0 && msg.err == EAGAIN)
+			return err_set(e, ERR_SPAWN_FAILED, "cannot start a "
+			    "supervisor: the machine refuses more processes "
+			    "(fork: %s)", strerror(msg.err));
 		return err_set(e, ERR_SPAWN_FAILED, "%s: %s", msg.what,
 		    strerror(msg.err));
 	}

@@ -368,3 +368,35 @@ sup_of() { field "$1" .supervisor_pid; }
 	[ "$forks" -le 5 ]
 	[ "$forks" -ge 2 ]
 }
+
+@test "when the machine refuses more processes, job run says so and nothing is left half-made" {
+	require_root "setpriv to an unprivileged user"
+	command -v setpriv >/dev/null && command -v prlimit >/dev/null ||
+	    skip "needs setpriv and prlimit"
+	# Out of the test's own folder, which that user cannot enter.
+	home=$(mktemp -d /tmp/job-nobody.XXXXXX)
+	on_teardown rm -rf "$home"
+	chown 65534:65534 "$home"
+	for try in "1" "1 --queue q" "2" "2 --queue q"; do
+		# One process allowed to this user (job run itself), or two
+		# (and the first fork): the next fork fails, as it does when a
+		# machine is out of processes.
+		# shellcheck disable=SC2086
+		set -- $try
+		n=$1
+		shift
+		run --separate-stderr env JOB_HOME="$home" HOME="$home" \
+		    prlimit --nproc="$n" setpriv --reuid=65534 --regid=65534 \
+		    --clear-groups "$JOB_BIN" --json run "$@" -- true
+		[ "$status" -eq 1 ]
+		[ "$(jq -r .error.code <<<"$stderr")" = spawn_failed ]
+		[[ $(jq -r .error.message <<<"$stderr") == *"refuses more processes"* ]]
+	done
+	# Each attempt is one complete record, failed: nothing pending, no
+	# lock left behind.
+	run -0 env JOB_HOME="$home" HOME="$home" setpriv --reuid=65534 \
+	    --regid=65534 --clear-groups "$JOB_BIN" list --json --all --limit 0
+	[ "$(jq -c '[.[] | .status + "/" + .reason] | unique' <<<"$output")" = '["failed/spawn_failed"]' ]
+	[ "$(jq length <<<"$output")" = 4 ]
+	[ -z "$(find "$home/logs" -name '*.lock*')" ]
+}
