@@ -767,7 +767,7 @@ require_queue() {
 	# (A sanitizer build keeps freed memory in quarantine: its RSS says
 	# nothing then.)
 	rss=$(vmrss_kb "$MCP_PID")
-	if ! grep -q __asan_init "$JOB_BIN"; then
+	if ! sanitized; then
 		(( rss < 20000 )) || { echo "VmRSS ${rss} kB"; false; }
 	fi
 	lines=$(timeout 60 head -n 3000 <&"$MCP_OUT" | jq -c .id | tr '\n' ' ')

@@ -234,7 +234,7 @@ spawner() {
 	echo "supervisor VmRSS: fresh $(vmrss_kb "$fresh_sup") kB, 10 children $small_rss kB, 500 children $big_rss kB"
 	# A sanitizer build keeps freed memory in quarantine: its RSS says
 	# nothing about the supervisor's own.
-	if ! grep -q __asan_init "$JOB_BIN"; then
+	if ! sanitized; then
 		((big_rss <= small_rss + 256)) || {
 			echo "supervisor RSS grew: $small_rss kB -> $big_rss kB"
 			false

@@ -99,7 +99,7 @@ sup_of() { field "$1" .supervisor_pid; }
 	sleep 5
 	after=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$sup/status")
 	[ "$before" = "$after" ]
-	[ "$(vmrss_kb "$sup")" -le 4096 ]
+	sanitized || [ "$(vmrss_kb "$sup")" -le 4096 ]
 	touch go
 	run -0 tjob 20 wait "$waiting"
 }

@@ -518,6 +518,10 @@ fd_count() {
 	ls "/proc/$1/fd" 2>/dev/null | wc -l
 }
 
+# sanitized: the binary is a sanitizer build, whose freed memory waits in
+# quarantine: its RSS says nothing about the program's own.
+sanitized() { grep -q __asan_init "$JOB_BIN"; }
+
 vmrss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
