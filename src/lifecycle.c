@@ -641,7 +641,6 @@ int
 life_reconcile_all(const struct life *l, struct err *e)
 {
 	char (*ids)[ULID_LEN + 1] = NULL;
-	enum lock_state *states = NULL;
 	struct job *jobs = NULL;
 	struct job_end *ends = NULL;
 	bool *todo = NULL;
@@ -649,18 +648,15 @@ life_reconcile_all(const struct life *l, struct err *e)
 	size_t n, i, nfree = 0, k = 0, count = 0;
 	int rc = 0;
 
-	/* Whole rows only of those whose lock is free. */
 	if (store_job_active_ids(l->store, &ids, &n, e) < 0)
 		return -1;
-	if (n == 0)
-		goto out;
-	if ((states = calloc(n, sizeof(*states))) == NULL) {
-		rc = err_set(e, ERR_IO, "out of memory");
-		goto out;
-	}
+	/* Whole rows only of those whose lock is free, gathered in front. */
 	for (i = 0; i < n; i++) {
-		states[i] = lock_probe(l->home, ids[i]);
-		nfree += states[i] == LOCK_FREE;
+		if (lock_probe(l->home, ids[i]) == LOCK_HELD)
+			continue;
+		if (nfree != i)
+			memcpy(ids[nfree], ids[i], sizeof(*ids));
+		nfree++;
 	}
 	if (nfree == 0)
 		goto out;
@@ -671,23 +667,16 @@ life_reconcile_all(const struct life *l, struct err *e)
 		rc = err_set(e, ERR_IO, "out of memory");
 		goto out;
 	}
-	proc_boot_id(boot_id, sizeof(boot_id));
-	for (i = 0; i < n; i++) {
-		if (states[i] != LOCK_FREE)
-			continue;
-		if (store_job_get(l->store, ids[i], &jobs[k], e) < 0) {
-			if (e->code != ERR_NOT_FOUND) {
-				rc = -1;
-				goto out;
-			}
-			err_clear(e);	/* ended and cleaned meanwhile */
-			continue;
-		}
-		if ((todo[k] = settle_decision(l, &jobs[k], boot_id,
-		    &ends[k])))
-			count++;
-		k++;
+	/* Rows gone meanwhile ended and were cleaned: nothing to do. */
+	if (store_job_get_many(l->store, ids, nfree, jobs, &k, e) < 0) {
+		rc = -1;
+		goto out;
 	}
+	proc_boot_id(boot_id, sizeof(boot_id));
+	for (i = 0; i < k; i++)
+		if ((todo[i] = settle_decision(l, &jobs[i], boot_id,
+		    &ends[i])))
+			count++;
 	if (count == 0)
 		goto out;
 	/* One transaction for them all: a thousand lost supervisors cost
@@ -715,7 +704,6 @@ out:
 	free(ends);
 	free(todo);
 	job_free_array(jobs, k);
-	free(states);
 	free(ids);
 	return rc;
 }

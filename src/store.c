@@ -93,6 +93,8 @@ static const char *const migrations[] = {
 	" retry_of, env, log_dropped, stop_signal, stop_grace_ms," \
 	" signal_number, argv, queue, seq, after_ids, after_end_ids"
 
+#define SELECT_JOB_BY_ID "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1"
+
 /*
  * SQLite's own handler backs off to 100 ms sleeps, which inflates the tail
  * latency of a burst tenfold: sleep 1-2 ms with jitter instead.
@@ -899,8 +901,7 @@ store_job_get(struct store *st, const char *id, struct job *out,
 	sqlite3_stmt *stmt;
 	int rc;
 
-	if (prepare(st, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1",
-	    &stmt, e) < 0)
+	if (prepare(st, SELECT_JOB_BY_ID, &stmt, e) < 0)
 		return -1;
 	bind_text(stmt, 1, id);
 	rc = sqlite3_step(stmt);
@@ -917,6 +918,39 @@ store_job_get(struct store *st, const char *id, struct job *out,
 	if (rc == SQLITE_DONE)
 		return err_set(e, ERR_NOT_FOUND, "no job '%s'", id);
 	return db_error(st, e, "read job");
+}
+
+int
+store_job_get_many(struct store *st, char (*ids)[ULID_LEN + 1], size_t n,
+    struct job *out, size_t *got, struct err *e)
+{
+	sqlite3_stmt *stmt;
+	size_t i;
+	int rc = SQLITE_DONE;
+
+	*got = 0;
+	/* One statement for them all: preparing it costs more than a step. */
+	if (prepare(st, SELECT_JOB_BY_ID, &stmt, e) < 0)
+		return -1;
+	for (i = 0; i < n && (rc == SQLITE_ROW || rc == SQLITE_DONE); i++) {
+		bind_text(stmt, 1, ids[i]);
+		if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			if (read_job(stmt, &out[*got]) < 0) {
+				job_free(&out[*got]);
+				sqlite3_finalize(stmt);
+				return err_set(e, ERR_IO, "out of memory");
+			}
+			(*got)++;
+		}
+		sqlite3_reset(stmt);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_error(st, e, "read jobs");
+		sqlite3_finalize(stmt);
+		return -1;
+	}
+	sqlite3_finalize(stmt);
+	return 0;
 }
 
 int

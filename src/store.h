@@ -69,6 +69,9 @@ int store_job_finish(struct store *st, const char *id,
 int store_job_restore(struct store *st, const struct job *j, struct err *e);
 int store_job_get(struct store *st, const char *id, struct job *out,
     struct err *e);
+/* The rows of n ids into out, but those that are gone; *got of them. */
+int store_job_get_many(struct store *st, char (*ids)[ULID_LEN + 1], size_t n,
+    struct job *out, size_t *got, struct err *e);
 /* Resolves a reference (id, prefix or name) to one job id. */
 int store_job_resolve(struct store *st, const char *ref, const char *project,
     char id[ULID_LEN + 1], struct err *e);

@@ -109,14 +109,17 @@ kill_supervisor() {
 # rows of those whose lock is free.
 MANY=8
 
-# Kills the supervisor and the process of job $1, as an OOM kill would.
+# lose ID...: kills the supervisors and processes of the jobs, as an OOM
+# kill would; asks every pid first, since each `job` call reconciles.
 lose() {
-	local sup pid
-	sup=$(field "$1" .supervisor_pid)
-	pid=$(field "$1" .pid)
-	kill -KILL "$sup" "$pid"
-	wait_for proc_gone "$sup"
-	wait_for proc_gone "$pid"
+	local id p pids=()
+	for id in "$@"; do
+		pids+=("$(field "$id" .supervisor_pid)" "$(field "$id" .pid)")
+	done
+	kill -KILL "${pids[@]}"
+	for p in "${pids[@]}"; do
+		wait_for proc_gone "$p"
+	done
 }
 
 # "STATUS REASON" of job $2 in the JSON array $1; how many run in it.
@@ -130,7 +133,7 @@ running_in() { jq '[.[] | select(.status == "running")] | length' <<<"$1"; }
 # for a leftover that ignores SIGTERM: only the lock says it is not lost.
 LINGER="trap '' TERM; sleep 300 & exit 0"
 
-@test "among many running jobs a lost one is settled, and one whose process ended before its supervisor is not" {
+@test "among many running jobs the lost ones are settled, and one whose process ended before its supervisor is not" {
 	start_job --grace 60s "$LINGER"
 	ids=("$id")
 	for ((i = 1; i < MANY; i++)); do
@@ -138,13 +141,16 @@ LINGER="trap '' TERM; sleep 300 & exit 0"
 		ids+=("$id")
 	done
 	wait_for proc_gone "$(field "${ids[0]}" .pid)"
-	lose "${ids[3]}"
+	lose "${ids[3]}" "${ids[5]}"
 	run -0 job list --json --limit 0
 	[ "$(status_of "$output" "${ids[3]}")" = "interrupted supervisor_lost" ]
+	[ "$(status_of "$output" "${ids[5]}")" = "interrupted supervisor_lost" ]
 	[ "$(status_of "$output" "${ids[0]}")" = "running null" ]
-	[ "$(running_in "$output")" = $((MANY - 1)) ]
+	[ "$(running_in "$output")" = $((MANY - 2)) ]
 	[ ! -e "$(lock_of "${ids[3]}")" ]
+	[ ! -e "$(lock_of "${ids[5]}")" ]
 	lock_held "${ids[0]}"
+	lock_held "${ids[4]}"
 }
 
 # locks_shown ID...: how many of the jobs' lock files /proc/locks shows
