@@ -2,6 +2,15 @@
  * flock(2) locks belong to the open file description, which the supervisor
  * inherits across fork: the lock lives exactly as long as the last process
  * holding that description. Waiters take LOCK_SH, which blocks until then.
+ *
+ * Each lock is probed on its own, even among a thousand. /proc/locks lists
+ * them all, but each read(2) of it returns one page after walking the
+ * kernel's list from its start (quadratic in the system's locks), holds
+ * the lock that every flock and fcntl lock of the system waits on, and in
+ * a PID namespace hides an flock whose taker has exited (`job run` takes
+ * every job's lock, and exits). Read once, with an lstat per job to match
+ * inodes, it saved a third of the probes' time at 1,000 jobs, and cost
+ * more than it saved below 500 when other locks were about.
  */
 #include "lock.h"
 
