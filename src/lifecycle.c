@@ -600,6 +600,24 @@ life_supervised(const struct life *l, const char *id)
 }
 
 /*
+ * How an active row whose supervisor is gone must end: fills end and returns
+ * true, or false while its process lives on.
+ */
+static bool
+unsupervised_end(const struct job *j, const char *boot_id,
+    struct job_end *end)
+{
+	if (j->boot_id != NULL && strcmp(j->boot_id, boot_id) != 0) {
+		end_unseen(end, j, JOB_INTERRUPTED, "reboot");
+		return true;
+	}
+	if (j->pid > 0 && proc_same((pid_t)j->pid, j->pid_start))
+		return false;	/* still running; its end cannot be seen */
+	end_unseen(end, j, JOB_INTERRUPTED, "supervisor_lost");
+	return true;
+}
+
+/*
  * Decides, from outside any transaction, how an active row must end: fills
  * end and returns true when its supervisor is gone and its process too.
  */
@@ -609,14 +627,7 @@ settle_decision(const struct life *l, const struct job *j,
 {
 	if (!job_status_active(j->status) || life_supervised(l, j->id))
 		return false;
-	if (j->boot_id != NULL && strcmp(j->boot_id, boot_id) != 0) {
-		end_unseen(end, j, JOB_INTERRUPTED, "reboot");
-		return true;
-	}
-	if (j->pid > 0 && proc_same((pid_t)j->pid, j->pid_start))
-		return false;	/* still running; its end cannot be seen */
-	end_unseen(end, j, JOB_INTERRUPTED, "supervisor_lost");
-	return true;
+	return unsupervised_end(j, boot_id, end);
 }
 
 int
@@ -672,10 +683,13 @@ life_reconcile_all(const struct life *l, struct err *e)
 		rc = -1;
 		goto out;
 	}
+	/* No second probe: these locks were free before their rows were
+	 * read, and a free lock stays free (nothing takes it again), so
+	 * each row holds all its supervisor ever wrote. */
 	proc_boot_id(boot_id, sizeof(boot_id));
 	for (i = 0; i < k; i++)
-		if ((todo[i] = settle_decision(l, &jobs[i], boot_id,
-		    &ends[i])))
+		if (job_status_active(jobs[i].status) &&
+		    (todo[i] = unsupervised_end(&jobs[i], boot_id, &ends[i])))
 			count++;
 	if (count == 0)
 		goto out;
