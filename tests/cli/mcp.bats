@@ -140,12 +140,6 @@ no_workers() {
 	[[ -z $(workers "$1") ]]
 }
 
-# The server supports issue 11's queue once `job run` has --queue.
-require_queue() {
-	"$JOB_BIN" help run | grep -q -- --queue ||
-	    skip "job run has no --queue yet (issue 11)"
-}
-
 # ---------------------------------------------------------------- protocol
 
 @test "initialize answers each revision it knows with that one, anything else with 2025-11-25" {
@@ -484,7 +478,6 @@ require_queue() {
 }
 
 @test "the queue tools map onto job run --queue/--after/--after-end and job queue" {
-	require_queue
 	mcp_start
 	mcp_init
 	mcp_ok job_run '{"command":"sleep 30","name":"first","queue":"q"}'
