@@ -382,17 +382,16 @@ fail:
 	return -1;
 }
 
-int
-life_end_unstarted(struct store *st, const char *id, enum life_turn_verdict v,
-    struct err *e)
+/* A job judged at its submission never to run: a dependency failed. */
+static void
+end_dep_failed(struct store *st, const char *id)
 {
 	struct job_end end;
 	struct job j;
 
 	memset(&j, 0, sizeof(j));
-	end_unseen(&end, &j, v == TURN_DEP_FAILED ? JOB_FAILED : JOB_STOPPED,
-	    v == TURN_DEP_FAILED ? "dependency_failed" : "stopped");
-	return life_finish(st, id, &end, NULL, NULL, e);
+	end_unseen(&end, &j, JOB_FAILED, "dependency_failed");
+	life_finish(st, id, &end, NULL, NULL, NULL);
 }
 
 int
@@ -502,8 +501,7 @@ life_start(const struct life *l, const struct job *spec, struct job *out,
 			if (t.verdict == TURN_DEP_FAILED) {
 				dprintf(log_fd, "[job] not started: %s\n",
 				    t.why);
-				life_end_unstarted(l->store, j.id, t.verdict,
-				    NULL);
+				end_dep_failed(l->store, j.id);
 			}
 			close(log_fd);
 			close(lock_fd);

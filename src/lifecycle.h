@@ -84,10 +84,6 @@ struct life_turn {
 /* sup_pid/sup_start: the waiting supervisor, recorded if not yet. */
 int life_turn(const struct life *l, const char *id, int64_t sup_pid,
     int64_t sup_start, struct life_turn *t, struct err *e);
-/* Ends a job that never ran: failed (dependency_failed) for
- * TURN_DEP_FAILED, else stopped. */
-int life_end_unstarted(struct store *st, const char *id,
-    enum life_turn_verdict v, struct err *e);
 /* Sets a queue's limit (parallel > 0) and pause (paused >= 0), creating
  * it; wakes the waiting jobs when more may start. */
 int life_queue_set(const struct life *l, const char *name, int64_t parallel,
