@@ -33,10 +33,22 @@ struct store {
 	int64_t busy_since;	/* monotonic ms of the current wait */
 	bool batch;		/* inside store_batch_begin/end */
 	bool busy;		/* the last error was a busy lock */
+	int wal_pages;		/* the WAL's size after our last commit */
 };
 
-/* How many of a new store's jobs are checkpointed as they come. */
+/* A new store's first jobs are copied into job.db at their end. */
 #define FIRST_ROWS 16
+/*
+ * Checkpoints cost two fdatasyncs (tens of ms on a busy disk), and the next
+ * commit after one pays a third to restart the WAL. Callers are waited on,
+ * so they leave the WAL to the supervisors, which copy it into job.db at a
+ * job's end once it holds TIDY_PAGES (store_tidy); a caller steps in only
+ * when the WAL has grown past CALLER_PAGES, as it does while no job ends.
+ * Every process that opens the store alone reads the whole WAL to rebuild
+ * its index, so neither may grow large.
+ */
+#define TIDY_PAGES 64
+#define CALLER_PAGES 512
 
 static const char *const migrations[] = {
 	/* 1: the jobs table. */
@@ -269,6 +281,20 @@ checkpoint(struct store *st)
 	    NULL, NULL);
 }
 
+/* Replaces SQLite's automatic checkpoint (see CALLER_PAGES). */
+static int
+wal_committed(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *st = arg;
+
+	(void)db;
+	(void)name;
+	st->wal_pages = pages;
+	if (pages >= CALLER_PAGES)
+		checkpoint(st);
+	return SQLITE_OK;
+}
+
 static int
 migrate(struct store *st, struct err *e)
 {
@@ -351,8 +377,9 @@ connect(struct store *st, struct err *e)
 	 * NORMAL is durable against crashes of any process in WAL mode.
 	 */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_hook(st->db, wal_committed, st);
 	return exec_sql(st, "PRAGMA synchronous=NORMAL;"
-	    " PRAGMA journal_size_limit=0; PRAGMA wal_autocheckpoint=64", e);
+	    " PRAGMA journal_size_limit=0", e);
 }
 
 int
@@ -405,6 +432,28 @@ store_open(const char *home, struct store **out, struct err *e)
 	}
 	*out = st;
 	return 0;
+}
+
+void
+store_tidy(struct store *st)
+{
+	if (st->wal_pages >= TIDY_PAGES)
+		checkpoint(st);
+}
+
+void
+store_keep_first_jobs(struct store *st)
+{
+	sqlite3_stmt *stmt;
+	bool young = false;
+
+	if (prepare(st, "SELECT max(rowid) FROM jobs", &stmt, NULL) < 0)
+		return;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		young = sqlite3_column_int64(stmt, 0) <= FIRST_ROWS;
+	sqlite3_finalize(stmt);
+	if (young)
+		checkpoint(st);
 }
 
 void
@@ -721,12 +770,7 @@ store_job_insert(struct store *st, const struct job *j, struct job *existing,
 		db_error(st, e, "insert job");
 		goto fail;
 	}
-	if (commit(st, e) < 0)
-		return -1;
-	/* A new store's first jobs go into job.db too (see migrate). */
-	if (sqlite3_last_insert_rowid(st->db) <= FIRST_ROWS)
-		checkpoint(st);
-	return 0;
+	return commit(st, e);
 fail:
 	rollback(st);
 	return -1;

@@ -20,6 +20,11 @@ struct store;
 /* Opens (and creates or migrates) $home/job.db. */
 int store_open(const char *home, struct store **out, struct err *e);
 void store_close(struct store *st);
+/* After a job's end: copy the WAL into job.db once it has grown
+ * (store_tidy), or while the store holds its first few jobs, so that a copy
+ * of job.db alone holds them (store_keep_first_jobs). */
+void store_tidy(struct store *st);
+void store_keep_first_jobs(struct store *st);
 const char *store_path(const struct store *st);
 int store_schema_version(struct store *st, int *version, struct err *e);
 

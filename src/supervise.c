@@ -244,7 +244,8 @@ count_left(const struct sup *s)
 }
 
 static void copy_output(struct sup *s, char *buf, int64_t budget_ms);
-static void leave(const struct sup *s) __attribute__((noreturn));
+static void leave(const struct sup *s, struct store *st)
+    __attribute__((noreturn));
 
 /* Our notes come after what the job printed before them. */
 static void
@@ -668,7 +669,7 @@ look_at_turn(struct sup *s)
 		break;
 	case TURN_GONE:
 		/* Ended by someone else (or removed): nothing is ours. */
-		leave(s);
+		leave(s, NULL);
 	case TURN_WAIT:
 		/* An awaited process without its supervisor sends no event
 		 * when it ends: look again soon. */
@@ -865,8 +866,9 @@ restore_from(const struct sup *s, struct job *j)
 }
 
 /* Records the end, retrying for as long as it takes: it exists nowhere
- * else. A row that is gone is written again. */
-static void
+ * else. A row that is gone is written again. Returns the store still open,
+ * or NULL when the end could not be recorded. */
+static struct store *
 record_end(struct sup *s, const struct job_end *end)
 {
 	struct store *st = NULL;
@@ -887,28 +889,40 @@ record_end(struct sup *s, const struct job_end *end)
 				    "missing from the store: written again from "
 				    "what the supervisor knew (its context, key "
 				    "and environment are lost)");
-			break;
+			return st;
 		}
 		if (job_mono_ms() > give_up) {
 			sup_log_note(&s->log, "the end of this job could not "
 			    "be recorded: %s", e.msg);
-			break;
+			store_close(st);
+			return NULL;
 		}
 		job_pause_ms(pause_ms);
 		if (pause_ms < 1000)
 			pause_ms *= 2;
 	}
-	store_close(st);
 }
 
-/* The end is recorded: the lock file goes, and the lock with our exit. */
+/*
+ * The end is recorded: the lock file goes and the lock is released, which
+ * wakes whoever waits. Then, with nobody waiting on us, the WAL goes into
+ * job.db if it has grown (the costly part of the store's upkeep, kept out
+ * of the commands people wait for).
+ */
 static void __attribute__((noreturn))
-leave(const struct sup *s)
+leave(const struct sup *s, struct store *st)
 {
 	char path[PATH_MAX];
 
+	if (st != NULL)
+		store_keep_first_jobs(st);
 	home_lock_path(s->a.home, s->a.id, path, sizeof(path));
 	unlink(path);
+	close(s->a.lock_fd);
+	if (st != NULL) {
+		store_tidy(st);
+		store_close(st);
+	}
 	_exit(0);
 }
 
@@ -943,8 +957,7 @@ finish(struct sup *s, char *buf)
 		end.signal_number = 0;
 		end.started = NULL;
 	}
-	record_end(s, &end);
-	leave(s);
+	leave(s, record_end(s, &end));
 }
 
 static void
