@@ -382,6 +382,24 @@ connect(struct store *st, struct err *e)
 	    " PRAGMA journal_size_limit=0", e);
 }
 
+/*
+ * Most `job` processes open one connection, run a few statements and exit,
+ * so what SQLite sets up ahead for a long life is pure cost: the lookaside
+ * slots and the page-cache bulk are written through at open, a page fault
+ * for every 4 KiB of them. Without them SQLite allocates as it goes.
+ */
+static void
+configure_sqlite(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+	sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)NULL, 0, 0);
+}
+
 int
 store_open(const char *home, struct store **out, struct err *e)
 {
@@ -413,6 +431,7 @@ store_open(const char *home, struct store **out, struct err *e)
 		return -1;
 	}
 	close(fd);
+	configure_sqlite();
 	st->busy_ms = busy_timeout_from_env();
 	/* Refuse a newer schema before changing anything in the file. While
 	 * many processes create the store at once, some steps report BUSY
