@@ -115,6 +115,7 @@ struct sup {
 	int64_t mark_at;	/* retry recording `running`; 0 = none */
 	int64_t confirm_at;	/* stop waiting for the caller's word */
 	int left;		/* live processes besides the main one */
+	bool left_fresh;	/* just counted: no need to look again */
 	char *buf;		/* for copying output */
 	pid_t self;		/* our pid */
 	/* Waiting for the turn. */
@@ -314,6 +315,7 @@ act_main_exited(struct sup *s)
 	int left = count_left(s);
 
 	s->left = left;
+	s->left_fresh = true;
 	if (left == 0)
 		return;		/* EMPTY follows at once */
 	note_after_output(s, "the main process exited; stopping", left);
@@ -434,6 +436,9 @@ reap(struct sup *s)
 		}
 	}
 #if defined(__linux__)
+	/* Once the main process has exited, counting what is left reaps. */
+	if (s->main_exited)
+		return;
 	{
 		struct proc_info *list;
 		size_t n, i;
@@ -835,9 +840,15 @@ check_time_and_tree(struct sup *s)
 		s->kill_at = 0;
 		fire(s, GRACE);
 	}
-	if (s->main_exited && s->state != DONE &&
-	    (s->left = count_left(s)) == 0)
-		fire(s, EMPTY);
+	if (s->main_exited && s->state != DONE) {
+		/* A count that found none stays true: with no live process
+		 * left in the job, none can be born. */
+		if (!s->left_fresh || s->left > 0)
+			s->left = count_left(s);
+		if (s->left == 0)
+			fire(s, EMPTY);
+	}
+	s->left_fresh = false;
 	if (s->state != KILLING)
 		return;
 	if (s->give_up_at > 0 && now >= s->give_up_at) {
