@@ -22,6 +22,7 @@ cmd_retry(struct ctx *ctx, struct cmd_args *a)
 	struct job *orig = &a->jobs[0], spec, job;
 	bool wait = opt_has(&a->opt, O_WAIT), existing;
 	struct life l;
+	struct life_launch ll;
 	int rc = EXIT_OK;
 
 	err_clear(&e);
@@ -35,7 +36,8 @@ cmd_retry(struct ctx *ctx, struct cmd_args *a)
 	spec.after_end = NULL;
 	spec.retry_of = orig->id;
 	cmd_life(ctx, &l);
-	if (life_start(&l, &spec, &job, &existing, &e) < 0)
+	if (life_launch(&l, &spec, &ll, &e) < 0 ||
+	    life_start(&l, &ll, &spec, &job, &existing, &e) < 0)
 		rc = cmd_error(ctx, &e);
 	else if (wait) {
 		char ids[1][ULID_LEN + 1];

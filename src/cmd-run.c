@@ -413,7 +413,9 @@ cmd_run(struct ctx *ctx, struct cmd_args *a)
 	bool wait = opt_has(&a->opt, O_WAIT);
 	bool follow = opt_has(&a->opt, O_FOLLOW), existing;
 	bool as_argv = a->opt.dashdash || nwords > 1;
+	bool launched = false;
 	struct life l;
+	struct life_launch ll;
 	int rc = EXIT_OK;
 
 	memset(&spec, 0, sizeof(spec));
@@ -427,9 +429,6 @@ cmd_run(struct ctx *ctx, struct cmd_args *a)
 		if (add_env(&spec, v->value, &e) < 0)
 			goto fail;
 	if (context != NULL && json_normalize(context, &spec.context, &e) < 0)
-		goto fail;
-	if (resolve_deps(ctx, &a->opt, O_AFTER, &spec.after, &e) < 0 ||
-	    resolve_deps(ctx, &a->opt, O_AFTER_END, &spec.after_end, &e) < 0)
 		goto fail;
 	if (queue != NULL && (spec.queue = strdup(queue)) == NULL) {
 		err_set(&e, ERR_IO, "out of memory");
@@ -449,8 +448,20 @@ cmd_run(struct ctx *ctx, struct cmd_args *a)
 		err_set(&e, ERR_IO, "out of memory");
 		goto fail;
 	}
+	/* The supervisor is forked before the store is opened: both get
+	 * ready at once (life_launch). */
 	cmd_life(ctx, &l);
-	if (life_start(&l, &spec, &job, &existing, &e) < 0) {
+	if (life_launch(&l, &spec, &ll, &e) < 0)
+		goto fail;
+	launched = true;
+	if ((rc = cmd_setup(ctx, CMD_STORE)) != 0)
+		goto out;
+	if (resolve_deps(ctx, &a->opt, O_AFTER, &spec.after, &e) < 0 ||
+	    resolve_deps(ctx, &a->opt, O_AFTER_END, &spec.after_end, &e) < 0)
+		goto fail;
+	cmd_life(ctx, &l);
+	launched = false;
+	if (life_start(&l, &ll, &spec, &job, &existing, &e) < 0) {
 		if (e.code == ERR_SPAWN_FAILED && job.id[0] != '\0') {
 			char msg[sizeof(e.msg)];
 			memcpy(msg, e.msg, sizeof(msg));
@@ -476,6 +487,8 @@ cmd_run(struct ctx *ctx, struct cmd_args *a)
 fail:
 	rc = cmd_error(ctx, &e);
 out:
+	if (launched)
+		life_cancel(&l, &ll);
 	job_free(&job);
 	free(spec.name);
 	free(spec.key);
@@ -507,8 +520,9 @@ const struct cmd_entry cmd_run_entry = {
 		.json_help = "print the job's record as JSON",
 	},
 	/* No reconciliation of every active job: a start settles only
-	 * what it collides with (life_start). */
-	.flags = CMD_STORE,
+	 * what it collides with (life_start). The store is opened once the
+	 * supervisor is forked (cmd_run). */
+	.flags = CMD_HOME,
 	.check = run_check,
 	.exec = cmd_run,
 };

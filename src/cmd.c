@@ -68,10 +68,16 @@ cmd_setup(struct ctx *ctx, int flags)
 	if (ctx->cwd[0] == '\0' && project_detect(ctx->cwd, ctx->project,
 	    sizeof(ctx->project), &e) < 0)
 		return cmd_error(ctx, &e);
+	if (!(flags & (CMD_HOME | CMD_STORE)))
+		return 0;
+	if (ctx->home[0] == '\0' &&
+	    home_open(ctx->home, sizeof(ctx->home), &e) < 0) {
+		ctx->home[0] = '\0';
+		return cmd_error(ctx, &e);
+	}
 	if (!(flags & CMD_STORE) || ctx->store != NULL)
 		return 0;
-	if (home_open(ctx->home, sizeof(ctx->home), &e) < 0 ||
-	    store_open(ctx->home, &ctx->store, &e) < 0)
+	if (store_open(ctx->home, &ctx->store, &e) < 0)
 		return cmd_error(ctx, &e);
 	if (flags & CMD_RECONCILE) {
 		struct life l;

@@ -21,6 +21,8 @@ struct life;
 
 /* Setup the dispatcher does before calling a command. */
 #define CMD_STORE	0x1	/* open $JOB_HOME and job.db */
+#define CMD_HOME	0x8	/* open $JOB_HOME only (the command opens
+				 * job.db itself, with cmd_setup) */
 #define CMD_RECONCILE	0x2	/* and reconcile jobs whose supervisor died */
 #define CMD_REFS	0x4	/* the operands are job references: resolve */
 
@@ -91,9 +93,10 @@ void cmd_global_usage(FILE *f);
  */
 int cmd_dispatch(struct ctx *ctx, int argc, char **argv);
 /*
- * Finds the project and, for CMD_STORE, opens $JOB_HOME and the store (and
- * reconciles for CMD_RECONCILE). cmd_dispatch does this from the flags; a
- * command that needs the store for one action only calls it itself.
+ * Finds the project and, for CMD_HOME, opens $JOB_HOME, and for CMD_STORE
+ * that and the store (and reconciles for CMD_RECONCILE). cmd_dispatch does
+ * this from the flags; a command that needs the store for one action only,
+ * or only later, calls it itself.
  * Reports errors; returns 0 or the exit status.
  */
 int cmd_setup(struct ctx *ctx, int flags);

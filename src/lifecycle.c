@@ -433,40 +433,86 @@ settle_name(const struct life *l, const struct job *j)
 }
 
 int
-life_start(const struct life *l, const struct job *spec, struct job *out,
-    bool *existing, struct err *e)
+life_launch(const struct life *l, const struct job *spec,
+    struct life_launch *ll, struct err *e)
+{
+	struct job *j = &ll->job;
+
+	memset(ll, 0, sizeof(*ll));
+	ll->lock_fd = ll->log_fd = -1;
+	*j = *spec;
+	if (ulid_new(j->id) < 0)
+		return err_sys(e, ERR_IO, errno, "cannot make a job id");
+	proc_boot_id(ll->boot_id, sizeof(ll->boot_id));
+	j->boot_id = ll->boot_id;
+	j->created_at = job_now_ms();
+	j->status = JOB_PENDING;
+	if (lock_create(l->home, j->id, &ll->lock_fd, e) < 0)
+		return -1;
+	home_log_path(l->home, j->id, ll->log_path, sizeof(ll->log_path));
+	ll->log_fd = open(ll->log_path, O_WRONLY | O_CREAT | O_EXCL |
+	    O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (ll->log_fd < 0) {
+		err_sys(e, ERR_IO, errno, "cannot create '%s'", ll->log_path);
+		close(ll->lock_fd);
+		lock_remove(l->home, j->id);
+		return -1;
+	}
+	ll->sup.home = l->home;
+	ll->sup.job = j;
+	ll->sup.lock_fd = ll->lock_fd;
+	ll->sup.log_fd = ll->log_fd;
+	ll->sup.self_exe = l->self_exe;
+	ll->sup.umask = l->umask;
+	/* No process to be had: the job is still recorded, as failed. */
+	err_clear(&ll->failed);
+	ll->forked = sup_launch(&ll->sup, &ll->fork, &ll->failed) == 0;
+	return 0;
+}
+
+/* Lets go of a start that ends here: no supervisor, no lock, no log. */
+static void
+drop_launch(const struct life *l, struct life_launch *ll, bool keep_log)
+{
+	if (ll->forked)
+		sup_cancel(&ll->fork);
+	ll->forked = false;
+	close(ll->log_fd);
+	if (!keep_log)
+		unlink(ll->log_path);
+	close(ll->lock_fd);
+	lock_remove(l->home, ll->job.id);
+}
+
+void
+life_cancel(const struct life *l, struct life_launch *ll)
+{
+	drop_launch(l, ll, false);
+}
+
+int
+life_start(const struct life *l, struct life_launch *ll,
+    const struct job *spec, struct job *out, bool *existing, struct err *e)
 {
 	struct job j = *spec;
-	struct sup_spec sup;
 	struct sup_result res;
-	char log_path[PATH_MAX], boot_id[64];
-	int lock_fd = -1, log_fd = -1, rc;
+	int rc;
 	bool waiting = false;
 
+	memcpy(j.id, ll->job.id, sizeof(j.id));
+	j.boot_id = ll->job.boot_id;
+	j.created_at = ll->job.created_at;
+	j.status = ll->job.status;
 	*existing = false;
-	if (ulid_new(j.id) < 0)
-		return err_sys(e, ERR_IO, errno, "cannot make a job id");
-	proc_boot_id(boot_id, sizeof(boot_id));
-	j.boot_id = boot_id;
-	j.created_at = job_now_ms();
-	j.status = JOB_PENDING;
-
-	if (lock_create(l->home, j.id, &lock_fd, e) < 0)
-		return -1;
-	home_log_path(l->home, j.id, log_path, sizeof(log_path));
-	log_fd = open(log_path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (log_fd < 0) {
-		err_sys(e, ERR_IO, errno, "cannot create '%s'", log_path);
-		goto fail;
-	}
 	crash_point("before-insert");
 	/* A start reconciles only what it collides with: an active job of
 	 * the same name whose supervisor is gone frees the name. */
 	if (store_job_insert(l->store, &j, out, existing, e) < 0 &&
 	    (e->code != ERR_NAME_IN_USE || settle_name(l, &j) == 0 ||
-	    store_job_insert(l->store, &j, out, existing, e) < 0))
-		goto fail;
+	    store_job_insert(l->store, &j, out, existing, e) < 0)) {
+		drop_launch(l, ll, false);
+		return -1;
+	}
 	if (*existing) {
 		bool settled;
 
@@ -479,16 +525,14 @@ life_start(const struct life *l, const struct job *spec, struct job *out,
 				*out = now;
 			}
 		}
-		close(log_fd);
-		unlink(log_path);
-		close(lock_fd);
-		lock_remove(l->home, j.id);
+		drop_launch(l, ll, false);
 		return 0;
 	}
 	crash_point("after-insert");
 	/* A job with dependencies or a queue is judged at once: it may
 	 * start now, never (a dependency that failed), or later. */
-	if (j.queue != NULL || j.after != NULL || j.after_end != NULL) {
+	if (ll->forked &&
+	    (j.queue != NULL || j.after != NULL || j.after_end != NULL)) {
 		struct life_turn t;
 
 		/* A store too busy to judge now: the supervisor judges, as it
@@ -499,32 +543,27 @@ life_start(const struct life *l, const struct job *spec, struct job *out,
 		}
 		if (t.verdict == TURN_DEP_FAILED || t.verdict == TURN_GONE) {
 			if (t.verdict == TURN_DEP_FAILED) {
-				dprintf(log_fd, "[job] not started: %s\n",
+				dprintf(ll->log_fd, "[job] not started: %s\n",
 				    t.why);
 				end_dep_failed(l->store, j.id);
 			}
-			close(log_fd);
-			close(lock_fd);
-			lock_remove(l->home, j.id);
+			drop_launch(l, ll, true);
 			return store_job_get(l->store, j.id, out, e);
 		}
 		waiting = t.verdict == TURN_WAIT;
 	}
 
-	memset(&sup, 0, sizeof(sup));
-	sup.home = l->home;
-	sup.job = &j;
-	sup.lock_fd = lock_fd;
-	sup.log_fd = log_fd;
-	sup.self_exe = l->self_exe;
-	sup.umask = l->umask;
-	sup.waiting = waiting;
-	/* Our connection stays open: the supervisor never touches SQLite
-	 * before it execs a fresh image (see sup-start.c). */
-	rc = sup_start(&sup, &res, e);
+	if (ll->forked)
+		rc = sup_go(&ll->fork, &ll->sup, waiting, &res, e);
+	else {
+		memset(&res, 0, sizeof(res));
+		*e = ll->failed;
+		rc = -1;
+	}
+	ll->forked = false;
 	/* The supervisor holds the lock now; closing our copy keeps it. */
-	close(lock_fd);
-	close(log_fd);
+	close(ll->lock_fd);
+	close(ll->log_fd);
 	if (rc < 0) {
 		struct job_end end;
 
@@ -568,14 +607,6 @@ life_start(const struct life *l, const struct job *spec, struct job *out,
 	if (job_copy(out, &j) < 0)
 		return err_set(e, ERR_IO, "out of memory");
 	return 0;
-fail:
-	if (log_fd >= 0) {
-		close(log_fd);
-		unlink(log_path);
-	}
-	close(lock_fd);
-	lock_remove(l->home, j.id);
-	return -1;
 }
 
 /* --- reconciling --- */

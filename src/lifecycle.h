@@ -6,7 +6,8 @@
  *
  * Starting, the order matters: the lock exists and is held before the
  * row, so no reconciliation ever sees an active row without a live holder;
- * the row exists before the supervisor, which only ever updates it.
+ * the supervisor is forked first but does nothing until the row exists,
+ * and then only ever updates it.
  *
  * Reconciling, probes run outside any transaction and the update is
  * guarded on the row still being active with the supervisor probed, so a
@@ -23,6 +24,7 @@
 #ifndef JOB_LIFECYCLE_H
 #define JOB_LIFECYCLE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +33,7 @@
 #include "err.h"
 #include "job.h"
 #include "store.h"
+#include "supervisor.h"
 
 struct life {
 	const char *home;	/* $JOB_HOME */
@@ -40,14 +43,39 @@ struct life {
 };
 
 /*
- * Starts a job. spec holds what the caller chose (name, command or argv,
- * cwd, project, timeout, grace, context, key, retry_of, env). On return
- * *out is the job's record; *existing says an earlier job with the same
- * key was returned instead. Once the command runs this succeeds, even if
- * the store is too busy to record `running` now (the supervisor does).
+ * A start, in two halves. life_launch takes the job's id, lock and log and
+ * forks its supervisor, which waits; it needs no store (l->store may be
+ * NULL), so a caller runs it before opening one and the two work at once.
+ * spec holds what the caller chose (name, command or argv, cwd, project,
+ * timeout, grace, context, key, retry_of, env, queue); it and ll must
+ * stay as they are until life_start or life_cancel.
  */
-int life_start(const struct life *l, const struct job *spec, struct job *out,
-    bool *existing, struct err *e);
+struct life_launch {
+	struct job job;		/* spec, with its id, boot and creation */
+	char boot_id[64];
+	char log_path[PATH_MAX];
+	int lock_fd;
+	int log_fd;
+	struct sup_spec sup;
+	struct sup_launch fork;
+	bool forked;		/* else failed says why */
+	struct err failed;
+};
+int life_launch(const struct life *l, const struct job *spec,
+    struct life_launch *ll, struct err *e);
+/* The job is not to be after all (its dependencies are unknown, ...). */
+void life_cancel(const struct life *l, struct life_launch *ll);
+/*
+ * Records the job and sets its supervisor going. spec is the one given to
+ * life_launch, now with what only the store could tell (its resolved
+ * dependencies). On return *out is the
+ * job's record; *existing says an earlier job with the same key was
+ * returned instead. Once the command runs this succeeds, even if the
+ * store is too busy to record `running` now (the supervisor does). A
+ * start that could not fork is recorded failed (spawn_failed).
+ */
+int life_start(const struct life *l, struct life_launch *ll,
+    const struct job *spec, struct job *out, bool *existing, struct err *e);
 
 /*
  * A job that waits (--after, --after-end, --queue) starts when it is its

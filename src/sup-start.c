@@ -1,11 +1,16 @@
 /*
  * Starting a job, on the caller's side (`job run`).
  *
- * The caller forks A; A calls setsid() and forks S, the supervisor, then
- * exits, so S belongs to no terminal and survives the caller, SIGHUP and
- * the end of the agent's session; as no session leader, it can never
- * take a terminal either. S inherits the job lock's open file
- * description, so the lock is held exactly as long as S lives.
+ * The caller forks A as soon as it knows what to run, before it opens the
+ * store; A calls setsid() and forks S, the supervisor, then exits, so S
+ * belongs to no terminal and survives the caller, SIGHUP and the end of
+ * the agent's session; as no session leader, it can never take a
+ * terminal either. S inherits the job lock's open file description, so
+ * the lock is held exactly as long as S lives. While the caller records
+ * the job, S gets ready and waits for its word on the verdict pipe: start
+ * the command ('G'), wait for the job's turn ('W'), or nothing (EOF: the
+ * job is not to be, and S exits). Forking first lets the two halves work
+ * at once, and forks a caller without SQLite's memory in it.
  *
  * S trusts nothing it inherited: from its first instruction it sets every
  * signal disposition and the mask itself (a caller that ignores SIGCHLD
@@ -16,9 +21,9 @@
  *
  * Once exec succeeded S tells the caller C's identity over the status
  * pipe and execs a fresh image of job (supervise.c): nothing of the
- * caller's memory or SQLite state survives into it. The caller records
- * `running` with the connection it already holds and says so over the
- * confirm pipe; if it never does, the supervisor records it.
+ * caller's memory survives into it. The caller records `running` with its
+ * connection and says so over the verdict pipe ('K'); if it never does,
+ * the supervisor records it.
  */
 #define _DEFAULT_SOURCE 1	/* syscall */
 
@@ -182,13 +187,26 @@ kept_command(const char *command)
 	return s;
 }
 
+/* The caller's verdict: 'G', 'W', or 0 when it never came. */
+static char
+read_verdict(int fd)
+{
+	char c;
+	ssize_t n;
+
+	while ((n = read(fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	return n == 1 && (c == 'G' || c == 'W') ? c : 0;
+}
+
 /*
- * S, still in the caller's image: detach, start the command (or, for a
- * job that waits for its turn, only check that its program exists), tell
- * the caller, exec the fresh supervisor image. Never returns.
+ * S, still in the caller's image: detach, wait for the verdict, start the
+ * command (or, for a job that waits for its turn, only check that its
+ * program exists), tell the caller, exec the fresh supervisor image.
+ * Never returns.
  */
 static void __attribute__((noreturn))
-start_job(const struct sup_spec *spec, int status_w, int confirm_r)
+start_job(const struct sup_spec *spec, int status_w, int verdict_r)
 {
 	const struct job *j = spec->job;
 	struct sup_log log;
@@ -199,7 +217,7 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 	char nums[SUP_ARGC][SUP_NUMBUF], what[sizeof(msg.what)];
 	char *sargv[SUP_ARGC + 1];
 	int out[2] = { -1, -1 }, keep[4], devnull, rc;
-	bool zombie;
+	bool zombie, waiting;
 
 	sup_reset_signals();
 	signal(SIGHUP, SIG_IGN);
@@ -222,7 +240,7 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 			close(devnull);
 	}
 	keep[0] = status_w;
-	keep[1] = confirm_r;
+	keep[1] = verdict_r;
 	keep[2] = spec->lock_fd;
 	keep[3] = spec->log_fd;
 	close_other_fds(keep, 4);
@@ -230,13 +248,23 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 	/* Kept across exec: orphans of the job become our children. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 #endif
+	switch (read_verdict(verdict_r)) {
+	case 'G':
+		waiting = false;
+		break;
+	case 'W':
+		waiting = true;
+		break;
+	default:
+		_exit(0);	/* not to be: the caller cleans up */
+	}
 	/* The home path is absolute, so S can live in the job's folder. */
 	if (chdir(j->cwd) < 0)
 		fail_start(&log, spec, status_w, "chdir", errno);
 	umask(spec->umask);
 	if (sup_command_from_job(j, &cmd) < 0)
 		fail_start(&log, spec, status_w, "start", ENOMEM);
-	if (spec->waiting) {
+	if (waiting) {
 		/* Not found now would be not found then: say so at once. */
 		if ((rc = sup_command_check(&cmd, what, sizeof(what))) != 0)
 			fail_start(&log, spec, status_w, what, rc);
@@ -283,7 +311,7 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 	args.out_fd = out[0];
 	args.log_fd = spec->log_fd;
 	args.lock_fd = spec->lock_fd;
-	args.confirm_fd = confirm_r;
+	args.confirm_fd = verdict_r;
 	args.timeout_ms = j->timeout_ms;
 	args.grace_ms = j->grace_ms;
 	args.pid_start = msg.pid_start;
@@ -295,7 +323,7 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 		sup_set_flags(out[0], false, false);
 	sup_set_flags(spec->log_fd, false, false);
 	sup_set_flags(spec->lock_fd, false, false);
-	sup_set_flags(confirm_r, false, false);
+	sup_set_flags(verdict_r, false, false);
 	sup_args_pack(&args, nums, sargv);
 	execv(spec->self_exe, sargv);
 	/* No fresh image: nobody supervises. Kill the job rather than leave
@@ -308,19 +336,18 @@ start_job(const struct sup_spec *spec, int status_w, int confirm_r)
 }
 
 int
-sup_start(const struct sup_spec *spec, struct sup_result *out, struct err *e)
+sup_launch(const struct sup_spec *spec, struct sup_launch *out,
+    struct err *e)
 {
-	int status[2], confirm[2];
+	int status[2], verdict[2];
 	pid_t a;
 	struct sup_msg msg;
-	ssize_t n;
-	size_t got = 0;
 
-	memset(out, 0, sizeof(*out));
-	out->confirm_fd = -1;
+	out->a = -1;
+	out->status_fd = out->verdict_fd = -1;
 	if (sup_pipe(status) < 0)
 		return err_sys(e, ERR_IO, errno, "pipe");
-	if (sup_pipe(confirm) < 0) {
+	if (sup_pipe(verdict) < 0) {
 		close(status[0]);
 		close(status[1]);
 		return err_sys(e, ERR_IO, errno, "pipe");
@@ -337,19 +364,19 @@ sup_start(const struct sup_spec *spec, struct sup_result *out, struct err *e)
 			    "supervisor: fork");
 		close(status[0]);
 		close(status[1]);
-		close(confirm[0]);
-		close(confirm[1]);
+		close(verdict[0]);
+		close(verdict[1]);
 		return -1;
 	}
 	if (a == 0) {
 		pid_t s;
 
 		close(status[0]);
-		close(confirm[1]);
+		close(verdict[1]);
 		setsid();
 		s = fork();
 		if (s == 0)
-			start_job(spec, status[1], confirm[0]);
+			start_job(spec, status[1], verdict[0]);
 		if (s < 0) {
 			/* Say why, as S would have. */
 			memset(&msg, 0, sizeof(msg));
@@ -361,27 +388,68 @@ sup_start(const struct sup_spec *spec, struct sup_result *out, struct err *e)
 		_exit(s < 0 ? 1 : 0);
 	}
 	close(status[1]);
-	close(confirm[0]);
+	close(verdict[0]);
+	out->a = a;
+	out->status_fd = status[0];
+	out->verdict_fd = verdict[1];
+	return 0;
+}
+
+/* A is gone by the time S is ready; reaping it is all that is left. */
+static void
+reap_a(struct sup_launch *l)
+{
 	/* ECHILD when our caller made us ignore SIGCHLD: A is gone then. */
-	while (waitpid(a, NULL, 0) < 0 && errno == EINTR)
-		;
+	if (l->a > 0)
+		while (waitpid(l->a, NULL, 0) < 0 && errno == EINTR)
+			;
+	l->a = -1;
+}
+
+void
+sup_cancel(struct sup_launch *l)
+{
+	if (l->verdict_fd >= 0)
+		close(l->verdict_fd);
+	if (l->status_fd >= 0)
+		close(l->status_fd);
+	l->verdict_fd = l->status_fd = -1;
+	reap_a(l);
+}
+
+int
+sup_go(struct sup_launch *l, const struct sup_spec *spec, bool waiting,
+    struct sup_result *out, struct err *e)
+{
+	struct sup_msg msg;
+	ssize_t n;
+	size_t got = 0;
+	char verdict = waiting ? 'W' : 'G';
+
+	memset(out, 0, sizeof(*out));
+	out->confirm_fd = -1;
+	/* No reader (S never was, or died): EPIPE, and EOF on status says
+	 * the rest. SIGPIPE is ignored by every command. */
+	(void)!sup_write_all(l->verdict_fd, &verdict, 1);
+	reap_a(l);
 	while (got < sizeof(msg)) {
-		n = read(status[0], (char *)&msg + got, sizeof(msg) - got);
+		n = read(l->status_fd, (char *)&msg + got, sizeof(msg) - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
-	close(status[0]);
+	close(l->status_fd);
+	l->status_fd = -1;
 	if (got < sizeof(msg)) {
-		close(confirm[1]);
+		sup_cancel(l);
 		err_set(e, ERR_SPAWN_FAILED,
 		    "the supervisor died before starting the job");
 		return SUP_LOST;
 	}
 	if (msg.kind == 'F') {
-		close(confirm[1]);
+		sup_cancel(l);
 		msg.what[sizeof(msg.what) - 1] = '\0';
 		/* As a shell reports them: 127 not found, 126 found but
 		 * not runnable. */
@@ -402,7 +470,8 @@ sup_start(const struct sup_spec *spec, struct sup_result *out, struct err *e)
 	out->sup_pid = (pid_t)msg.sup_pid;
 	out->sup_start = msg.sup_start;
 	out->started_at = msg.started_at;
-	out->confirm_fd = confirm[1];
+	out->confirm_fd = l->verdict_fd;
+	l->verdict_fd = -1;
 	return 0;
 }
 

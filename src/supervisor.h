@@ -1,10 +1,10 @@
 /*
- * The supervisor: the only code that forks, execs and waits. sup_start
- * runs in `job run` (sup-start.c): it double-forks a detached process that
- * starts the command in its own session and process group and then execs
- * a fresh image of job, whose sup_main (supervise.c) copies the output to
- * the log, enforces the timeout and stop requests, ends every process of
- * the job, and records the end in the store.
+ * The supervisor: the only code that forks, execs and waits. sup_launch
+ * and sup_go run in `job run` (sup-start.c): they double-fork a detached
+ * process that starts the command in its own session and process group
+ * and then execs a fresh image of job, whose sup_main (supervise.c) copies
+ * the output to the log, enforces the timeout and stop requests, ends
+ * every process of the job, and records the end in the store.
  */
 #ifndef JOB_SUPERVISOR_H
 #define JOB_SUPERVISOR_H
@@ -26,8 +26,13 @@ struct sup_spec {
 	int log_fd;		/* the job's log, open for appending */
 	const char *self_exe;	/* this program, for the supervisor's exec */
 	mode_t umask;		/* the caller's, for the command */
-	bool waiting;		/* start the supervisor only: the command
-				 * waits for the job's turn */
+};
+
+/* A supervisor forked and waiting for the caller's verdict. */
+struct sup_launch {
+	pid_t a;		/* the first fork, to reap */
+	int status_fd;		/* S's report */
+	int verdict_fd;		/* our word to S, then the confirmation */
 };
 
 /* argv[1] of the supervisor image: main hands such a process to sup_main. */
@@ -50,13 +55,22 @@ struct sup_result {
 int sup_main(int argc, char **argv);
 
 /*
- * Starts the supervisor and waits until the command runs. Returns 0 once
- * it runs; -1 when it could not start (the supervisor wrote why in the
- * log; out->exit_code says 126 or 127); SUP_LOST when the supervisor died
- * without a word.
+ * Forks the supervisor, which gets ready and waits for sup_go or
+ * sup_cancel; spec and what it points to must stay as they are until
+ * then. Returns 0, or -1 when no process could be made.
  */
-int sup_start(const struct sup_spec *spec, struct sup_result *out,
+int sup_launch(const struct sup_spec *spec, struct sup_launch *l,
     struct err *e);
+/*
+ * Tells the supervisor to start the command (or, waiting, to wait for
+ * the job's turn) and waits until it runs. Returns 0 once it runs; -1 when
+ * it could not start (the supervisor wrote why in the log; out->exit_code
+ * says 126 or 127); SUP_LOST when the supervisor died without a word.
+ */
+int sup_go(struct sup_launch *l, const struct sup_spec *spec, bool waiting,
+    struct sup_result *out, struct err *e);
+/* The job is not to be: the supervisor exits without a trace. */
+void sup_cancel(struct sup_launch *l);
 /*
  * Tells the supervisor whether the caller recorded `running`, and lets go
  * of it. Until it hears yes the supervisor records `running` itself, so a
