@@ -64,7 +64,7 @@ sweep_strays(struct ctx *ctx)
 			continue;
 		memcpy(id, de->d_name, ULID_LEN);
 		id[ULID_LEN] = '\0';
-		if (lock_probe(ctx->home, id) == LOCK_HELD)
+		if (lock_probe(ctx->home, id, NULL, 0) == LOCK_HELD)
 			continue;
 		if (store_job_get(ctx->store, id, &j, &e) == 0) {
 			job_free(&j);
@@ -124,7 +124,7 @@ cmd_clean(struct ctx *ctx, struct cmd_args *a)
 		bool deleted;
 
 		/* A supervisor still alive may still be writing the log. */
-		if (lock_probe(ctx->home, jobs[i].id) == LOCK_HELD)
+		if (lock_probe(ctx->home, jobs[i].id, NULL, 0) == LOCK_HELD)
 			continue;
 		if (store_job_delete(ctx->store, jobs[i].id, &deleted,
 		    &e) < 0) {

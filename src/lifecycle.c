@@ -21,14 +21,8 @@
 #define FOLLOW_POLL_MS 20	/* a followed log that did not grow */
 #define PENDING_WAIT_MS 10000	/* a stop waiting for `running` */
 
-/*
- * Fault injection for the test suite (job.1, ENVIRONMENT): at the named
- * point `job run` dies by SIGKILL (JOB_TEST_CRASH), as a crash or an OOM
- * kill would, or stops itself (JOB_TEST_STOP) until a test sends SIGCONT.
- * Jobs never inherit either (sup-start.c).
- */
-static void
-crash_point(const char *point)
+void
+life_crash_point(const char *point)
 {
 	const char *crash = getenv("JOB_TEST_CRASH");
 	const char *stop = getenv("JOB_TEST_STOP");
@@ -84,6 +78,71 @@ end_unseen(struct job_end *end, const struct job *j, enum job_status status,
 	end->finished_at = job_now_ms();
 	end->log_dropped = j->log_dropped;
 	end->sup_pid = j->sup_pid;
+}
+
+/* The reasons an end may give: a note names one of them, nothing else. */
+static const char *const end_reasons[] = {
+	"exited", "signaled", "timeout", "stopped", "dependency_failed",
+	"spawn_failed", "supervisor_lost", "reboot", NULL,
+};
+
+#define NOTE_MAGIC "job-end-1"
+
+int
+life_end_note(const struct job_end *end, char *buf, size_t len)
+{
+	const struct job *s = end->started;
+	int n;
+
+	n = snprintf(buf, len, NOTE_MAGIC " %s %s %d %d %lld %lld %lld %lld "
+	    "%lld %lld %lld\n", job_status_name(end->status), end->reason,
+	    end->exit_code, end->signal_number, (long long)end->finished_at,
+	    (long long)end->log_dropped, (long long)(s ? s->pid : 0),
+	    (long long)(s ? s->pid_start : 0), (long long)(s ? s->sup_pid : 0),
+	    (long long)(s ? s->sup_start : 0),
+	    (long long)(s ? s->started_at : 0));
+	return n > 0 && (size_t)n < len ? n : -1;
+}
+
+bool
+life_end_from_note(const char *note, const struct job *j, struct job_end *end,
+    struct job *started)
+{
+	char status[16], reason[24];
+	long long finished, dropped, pid, pid_start, sup_pid, sup_start, at;
+	int exit_code, sig, st, used = 0, i;
+
+	if (sscanf(note, NOTE_MAGIC " %15s %23s %d %d %lld %lld %lld %lld "
+	    "%lld %lld %lld%n", status, reason, &exit_code, &sig, &finished,
+	    &dropped, &pid, &pid_start, &sup_pid, &sup_start, &at,
+	    &used) != 11 || note[used] != '\n' || note[used + 1] != '\0')
+		return false;
+	if ((st = job_status_parse(status)) < 0 ||
+	    job_status_active((enum job_status)st))
+		return false;
+	for (i = 0; end_reasons[i] != NULL; i++)
+		if (strcmp(reason, end_reasons[i]) == 0)
+			break;
+	if (end_reasons[i] == NULL)
+		return false;
+	memset(end, 0, sizeof(*end));
+	end->status = (enum job_status)st;
+	end->reason = end_reasons[i];
+	end->exit_code = exit_code;
+	end->signal_number = sig;
+	end->finished_at = finished;
+	end->log_dropped = dropped;
+	end->sup_pid = j->sup_pid;
+	if (pid > 0) {
+		memset(started, 0, sizeof(*started));
+		started->pid = pid;
+		started->pid_start = pid_start;
+		started->sup_pid = sup_pid;
+		started->sup_start = sup_start;
+		started->started_at = at;
+		end->started = started;
+	}
+	return true;
 }
 
 int
@@ -504,7 +563,7 @@ life_start(const struct life *l, struct life_launch *ll,
 	j.created_at = ll->job.created_at;
 	j.status = ll->job.status;
 	*existing = false;
-	crash_point("before-insert");
+	life_crash_point("before-insert");
 	/* A start reconciles only what it collides with: an active job of
 	 * the same name whose supervisor is gone frees the name. */
 	if (store_job_insert(l->store, &j, out, existing, e) < 0 &&
@@ -528,7 +587,7 @@ life_start(const struct life *l, struct life_launch *ll,
 		drop_launch(l, ll, false);
 		return 0;
 	}
-	crash_point("after-insert");
+	life_crash_point("after-insert");
 	/* A job with dependencies or a queue is judged at once: it may
 	 * start now, never (a dependency that failed), or later. */
 	if (ll->forked &&
@@ -580,7 +639,7 @@ life_start(const struct life *l, struct life_launch *ll,
 		return -1;
 	}
 	if (waiting) {
-		crash_point("after-spawn");
+		life_crash_point("after-spawn");
 		/* It waits with its supervisor known; if this cannot be
 		 * recorded now, the supervisor records it. */
 		store_job_set_supervisor(l->store, j.id, res.sup_pid,
@@ -588,7 +647,7 @@ life_start(const struct life *l, struct life_launch *ll,
 		sup_confirm(&res, false);
 		return store_job_get(l->store, j.id, out, e);
 	}
-	crash_point("after-spawn");
+	life_crash_point("after-spawn");
 	j.pid = res.pid;
 	j.pid_start = res.pid_start;
 	j.sup_pid = res.sup_pid;
@@ -625,7 +684,7 @@ life_orphan_alive(const struct job *j)
 bool
 life_supervised(const struct life *l, const char *id)
 {
-	return lock_probe(l->home, id) == LOCK_HELD;
+	return lock_probe(l->home, id, NULL, 0) == LOCK_HELD;
 }
 
 /*
@@ -648,14 +707,21 @@ unsupervised_end(const struct job *j, const char *boot_id,
 
 /*
  * Decides, from outside any transaction, how an active row must end: fills
- * end and returns true when its supervisor is gone and its process too.
+ * end (with started as its storage) and returns true when its supervisor
+ * is gone: as the supervisor said in its last word, or, when it left none,
+ * once its process is gone too.
  */
 static bool
 settle_decision(const struct life *l, const struct job *j,
-    const char *boot_id, struct job_end *end)
+    const char *boot_id, struct job_end *end, struct job *started)
 {
-	if (!job_status_active(j->status) || life_supervised(l, j->id))
+	char note[LIFE_NOTE_MAX];
+
+	if (!job_status_active(j->status) ||
+	    lock_probe(l->home, j->id, note, sizeof(note)) == LOCK_HELD)
 		return false;
+	if (life_end_from_note(note, j, end, started))
+		return true;
 	return unsupervised_end(j, boot_id, end);
 }
 
@@ -664,11 +730,12 @@ life_reconcile(const struct life *l, const struct job *j, bool *settled,
     struct err *e)
 {
 	struct job_end end;
+	struct job started;
 	char boot_id[64];
 
 	*settled = false;
 	proc_boot_id(boot_id, sizeof(boot_id));
-	if (!settle_decision(l, j, boot_id, &end))
+	if (!settle_decision(l, j, boot_id, &end, &started))
 		return 0;
 	if (life_finish(l->store, j->id, &end, NULL, settled, e) < 0)
 		return -1;
@@ -680,19 +747,25 @@ life_reconcile(const struct life *l, const struct job *j, bool *settled,
 int
 life_reconcile_all(const struct life *l, struct err *e)
 {
-	char (*ids)[ULID_LEN + 1] = NULL;
-	struct job *jobs = NULL;
+	char (*ids)[ULID_LEN + 1] = NULL, (*notes)[LIFE_NOTE_MAX] = NULL;
+	struct job *jobs = NULL, *starts = NULL;
 	struct job_end *ends = NULL;
 	bool *todo = NULL;
 	char boot_id[64];
-	size_t n, i, nfree = 0, k = 0, count = 0;
+	size_t n, i, x, nfree = 0, k = 0, count = 0;
 	int rc = 0;
 
 	if (store_job_active_ids(l->store, &ids, &n, e) < 0)
 		return -1;
-	/* Whole rows only of those whose lock is free, gathered in front. */
+	if (n > 0 && (notes = malloc(n * sizeof(*notes))) == NULL) {
+		free(ids);
+		return err_set(e, ERR_IO, "out of memory");
+	}
+	/* Whole rows only of those whose lock is free, gathered in front
+	 * with what their supervisors left in the lock. */
 	for (i = 0; i < n; i++) {
-		if (lock_probe(l->home, ids[i]) == LOCK_HELD)
+		if (lock_probe(l->home, ids[i], notes[nfree],
+		    sizeof(*notes)) == LOCK_HELD)
 			continue;
 		if (nfree != i)
 			memcpy(ids[nfree], ids[i], sizeof(*ids));
@@ -701,9 +774,10 @@ life_reconcile_all(const struct life *l, struct err *e)
 	if (nfree == 0)
 		goto out;
 	jobs = calloc(nfree, sizeof(*jobs));
+	starts = calloc(nfree, sizeof(*starts));
 	ends = calloc(nfree, sizeof(*ends));
 	todo = calloc(nfree, sizeof(*todo));
-	if (jobs == NULL || ends == NULL || todo == NULL) {
+	if (jobs == NULL || starts == NULL || ends == NULL || todo == NULL) {
 		rc = err_set(e, ERR_IO, "out of memory");
 		goto out;
 	}
@@ -716,10 +790,18 @@ life_reconcile_all(const struct life *l, struct err *e)
 	 * read, and a free lock stays free (nothing takes it again), so
 	 * each row holds all its supervisor ever wrote. */
 	proc_boot_id(boot_id, sizeof(boot_id));
-	for (i = 0; i < k; i++)
-		if (job_status_active(jobs[i].status) &&
-		    (todo[i] = unsupervised_end(&jobs[i], boot_id, &ends[i])))
+	for (i = 0, x = 0; i < k; i++) {
+		/* The rows come in the ids' order, some missing. */
+		while (x < nfree && strcmp(ids[x], jobs[i].id) != 0)
+			x++;
+		if (!job_status_active(jobs[i].status))
+			continue;
+		todo[i] = (x < nfree && life_end_from_note(notes[x], &jobs[i],
+		    &ends[i], &starts[i])) ||
+		    unsupervised_end(&jobs[i], boot_id, &ends[i]);
+		if (todo[i])
 			count++;
+	}
 	if (count == 0)
 		goto out;
 	/* One transaction for them all: a thousand lost supervisors cost
@@ -745,8 +827,10 @@ life_reconcile_all(const struct life *l, struct err *e)
 			lock_remove(l->home, jobs[i].id);
 out:
 	free(ends);
+	free(starts);
 	free(todo);
 	job_free_array(jobs, k);
+	free(notes);
 	free(ids);
 	return rc;
 }
@@ -780,6 +864,40 @@ life_ended(const struct life *l, const char *id, struct job *j,
 	return 0;
 }
 
+/* Records the end a supervisor left in its lock, if its row still waits
+ * for it. */
+static int
+record_note(const struct life *l, const char *id, const char *note,
+    struct err *e)
+{
+	struct job j, started;
+	struct job_end end;
+	int rc = 0;
+
+	if (note[0] == '\0')
+		return 0;
+	if (store_job_get(l->store, id, &j, e) < 0) {
+		if (e->code != ERR_NOT_FOUND)
+			return -1;
+		/* Gone from the store (it was replaced): the supervisor
+		 * writes the row again before it removes its lock file. */
+		err_clear(e);
+		for (int64_t until = job_mono_ms() + PENDING_WAIT_MS;
+		    lock_exists(l->home, id) && job_mono_ms() < until;)
+			job_pause_ms(10);
+		return 0;
+	}
+	if (job_status_active(j.status) &&
+	    life_end_from_note(note, &j, &end, &started)) {
+		rc = life_finish(l->store, id, &end, NULL, NULL, e);
+		/* As the supervisor does after its own record. */
+		if (rc == 0)
+			store_keep_first_jobs(l->store);
+	}
+	job_free(&j);
+	return rc;
+}
+
 int
 life_wait(const struct life *l, const char *id, int64_t deadline,
     struct job *out, struct err *e)
@@ -798,13 +916,20 @@ life_wait(const struct life *l, const char *id, int64_t deadline,
 				return 1;
 		}
 		if (life_supervised(l, id)) {
+			char note[LIFE_NOTE_MAX];
+
 			job_free(out);
 			/* No read transaction is open while we sleep. */
-			if (lock_wait(l->home, id, left) == 1) {
+			if (lock_wait(l->home, id, left, note,
+			    sizeof(note)) == 1) {
 				if (store_job_get(l->store, id, out, e) < 0)
 					return -1;
 				return job_status_active(out->status) ? 1 : 0;
 			}
+			/* The supervisor's last word comes before it records
+			 * the end itself: record it at once, as it would. */
+			if (record_note(l, id, note, e) < 0)
+				return -1;
 			continue;
 		}
 		/* The supervisor is gone: settle the row, or watch the
@@ -878,7 +1003,7 @@ life_stop(const struct life *l, const char *id, int sig, int64_t grace,
 			}
 			kill((pid_t)out->sup_pid, SIGTERM);
 			job_free(out);
-			lock_wait(l->home, id, -1);
+			lock_wait(l->home, id, -1, NULL, 0);
 			continue;
 		}
 		/* Still pending: its start is being recorded. */

@@ -63,6 +63,13 @@ struct life_launch {
 };
 int life_launch(const struct life *l, const struct job *spec,
     struct life_launch *ll, struct err *e);
+/*
+ * Fault injection for the test suite (job.1, ENVIRONMENT): at the named
+ * point `job run` or a supervisor dies by SIGKILL (JOB_TEST_CRASH), as a
+ * crash or an OOM kill would, or stops itself (JOB_TEST_STOP) until a test
+ * sends SIGCONT. Jobs never inherit either (sup-start.c).
+ */
+void life_crash_point(const char *point);
 /* The job is not to be after all (its dependencies are unknown, ...). */
 void life_cancel(const struct life *l, struct life_launch *ll);
 /*
@@ -126,6 +133,22 @@ enum life_cause { LIFE_EXITED, LIFE_STOPPED, LIFE_TIMED_OUT };
  */
 void life_end_observed(struct job_end *end, enum life_cause cause,
     bool exited, bool signaled, int status, int64_t log_dropped);
+/*
+ * A supervisor's last word: its job's end as one line of text for the lock
+ * file, written just before the lock is released, so that whoever finds
+ * the lock free first (a waiter, a reconciler) records that end at once,
+ * and it is not lost if the supervisor dies before it records it itself.
+ * Returns the length, or -1 when buf is too small.
+ */
+#define LIFE_NOTE_MAX 192
+int life_end_note(const struct job_end *end, char *buf, size_t len);
+/*
+ * The reverse, for row j: fills end (and started, which end points to when
+ * the note knows the start; the row's supervisor guards the write). False
+ * when note is empty or not exactly such a line.
+ */
+bool life_end_from_note(const char *note, const struct job *j,
+    struct job_end *end, struct job *started);
 /*
  * Records an end. When the row is gone (store replaced, WAL deleted) and
  * restore is given, the row is written again from it: returns 1 then, 0

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -60,18 +61,40 @@ open_lock(const char *home, const char *id)
 	return open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 }
 
+/* What a free lock's holder left in it, NUL-terminated. */
+static void
+read_note(int fd, char *note, size_t len)
+{
+	ssize_t n;
+
+	if (note == NULL || len == 0)
+		return;
+	n = pread(fd, note, len - 1, 0);
+	note[n > 0 ? n : 0] = '\0';
+}
+
 enum lock_state
-lock_probe(const char *home, const char *id)
+lock_probe(const char *home, const char *id, char *note, size_t len)
 {
 	int fd = open_lock(home, id);
 	enum lock_state state = LOCK_FREE;
 
+	if (note != NULL && len > 0)
+		note[0] = '\0';
 	if (fd < 0)
 		return LOCK_FREE;
 	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
 		state = LOCK_HELD;
+	else
+		read_note(fd, note, len);
 	close(fd);
 	return state;
+}
+
+int
+lock_note(int fd, const char *note, size_t len)
+{
+	return pwrite(fd, note, len, 0) == (ssize_t)len ? 0 : -1;
 }
 
 static volatile sig_atomic_t alarmed;
@@ -84,17 +107,22 @@ on_alarm(int sig)
 }
 
 int
-lock_wait(const char *home, const char *id, int64_t timeout_ms)
+lock_wait(const char *home, const char *id, int64_t timeout_ms, char *note,
+    size_t len)
 {
 	struct sigaction sa, old;
 	struct itimerval it, old_it;
 	int fd, rc, result = 0;
 
+	if (note != NULL && len > 0)
+		note[0] = '\0';
 	fd = open_lock(home, id);
 	if (fd < 0)
 		return 0;
 	if (timeout_ms == 0) {
 		rc = flock(fd, LOCK_SH | LOCK_NB);
+		if (rc == 0)
+			read_note(fd, note, len);
 		close(fd);
 		return rc < 0 ? 1 : 0;
 	}
@@ -116,6 +144,8 @@ lock_wait(const char *home, const char *id, int64_t timeout_ms)
 		;
 	if (rc < 0 && alarmed)
 		result = 1;
+	else if (rc == 0)
+		read_note(fd, note, len);
 	if (timeout_ms > 0) {
 		memset(&it, 0, sizeof(it));
 		setitimer(ITIMER_REAL, &it, NULL);
@@ -132,6 +162,16 @@ lock_remove(const char *home, const char *id)
 
 	home_lock_path(home, id, path, sizeof(path));
 	unlink(path);
+}
+
+bool
+lock_exists(const char *home, const char *id)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	home_lock_path(home, id, path, sizeof(path));
+	return lstat(path, &sb) == 0;
 }
 
 void

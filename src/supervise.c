@@ -70,6 +70,7 @@
 #include "home.h"
 #include "job.h"
 #include "lifecycle.h"
+#include "lock.h"
 #include "proc.h"
 #include "store.h"
 #include "sup.h"
@@ -245,8 +246,7 @@ count_left(const struct sup *s)
 }
 
 static void copy_output(struct sup *s, char *buf, int64_t budget_ms);
-static void leave(const struct sup *s, struct store *st)
-    __attribute__((noreturn));
+static void leave(const struct sup *s) __attribute__((noreturn));
 
 /* Our notes come after what the job printed before them. */
 static void
@@ -674,7 +674,7 @@ look_at_turn(struct sup *s)
 		break;
 	case TURN_GONE:
 		/* Ended by someone else (or removed): nothing is ours. */
-		leave(s, NULL);
+		leave(s);
 	case TURN_WAIT:
 		/* An awaited process without its supervisor sends no event
 		 * when it ends: look again soon. */
@@ -914,22 +914,44 @@ record_end(struct sup *s, const struct job_end *end)
 	}
 }
 
-/*
- * The end is recorded: the lock file goes and the lock is released, which
- * wakes whoever waits. Then, with nobody waiting on us, the WAL goes into
- * job.db if it has grown (the costly part of the store's upkeep, kept out
- * of the commands people wait for).
- */
+/* Nothing more is ours: the lock file goes, and the lock with our exit. */
 static void __attribute__((noreturn))
-leave(const struct sup *s, struct store *st)
+leave(const struct sup *s)
 {
 	char path[PATH_MAX];
 
+	home_lock_path(s->a.home, s->a.id, path, sizeof(path));
+	unlink(path);
+	_exit(0);
+}
+
+/*
+ * The end goes into the lock file and the lock is released: whoever waits
+ * wakes now and records the end itself (or any command that finds the
+ * lock free does), without waiting for us to open the store. We record
+ * it too, the lock file goes, and then, with nobody waiting on us, the
+ * WAL goes into job.db if it has grown (the costly part of the store's
+ * upkeep, kept out of the commands people wait for). When the note cannot
+ * be written (a full disk), the lock is held until the end is recorded.
+ */
+static void __attribute__((noreturn))
+record_and_leave(struct sup *s, const struct job_end *end)
+{
+	char note[LIFE_NOTE_MAX], path[PATH_MAX];
+	struct store *st;
+	int n = life_end_note(end, note, sizeof(note));
+	bool told = n > 0 && lock_note(s->a.lock_fd, note, (size_t)n) == 0;
+
+	if (told)
+		close(s->a.lock_fd);
+	life_crash_point("sup-after-note");
+	st = record_end(s, end);
 	if (st != NULL)
 		store_keep_first_jobs(st);
 	home_lock_path(s->a.home, s->a.id, path, sizeof(path));
 	unlink(path);
-	close(s->a.lock_fd);
+	if (!told)
+		close(s->a.lock_fd);
 	if (st != NULL) {
 		store_tidy(st);
 		store_close(st);
@@ -968,7 +990,7 @@ finish(struct sup *s, char *buf)
 		end.signal_number = 0;
 		end.started = NULL;
 	}
-	leave(s, record_end(s, &end));
+	record_and_leave(s, &end);
 }
 
 static void

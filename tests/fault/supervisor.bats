@@ -280,9 +280,50 @@ sys.exit(subprocess.run(sys.argv[1:]).returncode)' "$JOB_BIN" wait --timeout 1s 
 	start_job --name lost 'while [ ! -e go ]; do sleep 0.02; done; exit 4'
 	rm -f "$JOB_HOME"/job.db "$JOB_HOME"/job.db-wal "$JOB_HOME"/job.db-shm
 	touch go
-	wait_for lock_free "$id"
+	# The lock is released before the row is written again: the file
+	# goes once it is.
+	wait_for lock_gone "$id"
 	assert_record "$id" '.status == "failed" and .exit_code == 4 and .name == "lost" and .command != null and .cwd == "'"$PROJ"'"'
 	grep -q "record was missing" "$(log_of "$id")"
+}
+
+@test "a supervisor killed after leaving its job's end in the lock: the end is recorded as it was, not as lost" {
+	JOB_TEST_CRASH=sup-after-note start_job 'echo out; exit 7'
+	wait_for lock_free "$id"
+	# Its last word is in the lock file, the store has not heard it.
+	grep -q '^job-end-1 failed exited 7 ' "$(lock_of "$id")"
+	[ "$(db "SELECT status FROM jobs WHERE id = '$id'")" = running ] ||
+	    [ "$(db "SELECT status FROM jobs WHERE id = '$id'")" = pending ]
+	assert_record "$id" '.status == "failed" and .reason == "exited" and .exit_code == 7 and .pid > 0 and .started_at != null'
+	wait_for lock_gone "$id"
+	[ "$(cat "$(log_of "$id")")" = out ]
+}
+
+@test "job wait answers from the supervisor's last word before the supervisor records it" {
+	JOB_TEST_STOP=sup-after-note start_job 'exit 3'
+	# Read without reconciling, which would record the end itself.
+	sup=$(db "SELECT sup_pid FROM jobs WHERE id = '$id'")
+	wait_for state_is "$sup" T
+	on_teardown kill -CONT "$sup"
+	# The supervisor is stopped before its own record: wait records it.
+	run -3 tjob 20 wait "$id"
+	[ "$(db "SELECT status || ' ' || exit_code FROM jobs WHERE id = '$id'")" = "failed 3" ]
+	kill -CONT "$sup"
+	wait_for lock_gone "$id"
+	wait_for proc_gone "$sup"
+	assert_record "$id" '.status == "failed" and .exit_code == 3'
+	! grep -q "record was missing" "$(log_of "$id")" || false
+}
+
+@test "a lock file whose note is not one is ignored: the job is settled as lost" {
+	start_job 'while [ ! -e go ]; do sleep 0.02; done'
+	sup=$(field "$id" .supervisor_pid)
+	pid=$(field "$id" .pid)
+	kill -KILL "$sup" "$pid"
+	wait_for proc_gone "$pid"
+	wait_for lock_free "$id"
+	printf 'job-end-1 completed exited 0 0 1 0 0 0 0 0 0 trailing\n' >"$(lock_of "$id")"
+	assert_record "$id" '.status == "interrupted" and .reason == "supervisor_lost"'
 }
 
 @test "a copy of job.db alone holds the schema and a new store's first jobs" {

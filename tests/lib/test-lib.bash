@@ -65,6 +65,7 @@
 #   log_of ID, lock_of ID     the job's log and lock paths
 #   log_size_is ID N          the log holds N bytes now
 #   lock_held ID, lock_free ID            its supervisor holds the lock
+#   lock_gone ID              its lock file is removed (the supervisor is done)
 #   file_exists F, file_has F ERE, file_size F
 #   db SQL..., rows, store_state          the store read with sqlite3
 #   valid_json                stdin is one valid JSON document
@@ -591,6 +592,10 @@ lock_held() {
 
 lock_free() {
 	! lock_held "$1"
+}
+
+lock_gone() {
+	[[ ! -e $(lock_of "$1") ]]
 }
 
 file_exists() {
