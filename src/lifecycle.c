@@ -35,8 +35,11 @@ crash_point(const char *point)
 
 	if (crash != NULL && strcmp(crash, point) == 0)
 		raise(SIGKILL);
-	if (stop != NULL && strcmp(stop, point) == 0)
+	if (stop != NULL && strcmp(stop, point) == 0) {
+		/* Once: the supervisor started next must not stop too. */
+		unsetenv("JOB_TEST_STOP");
 		raise(SIGSTOP);
+	}
 }
 
 /* --- how an end is decided and written --- */
@@ -214,6 +217,7 @@ settle_queue(const struct life *l, const struct job *self, bool *orphaned)
 	f.queue = self->queue;
 	if (store_job_list(l->store, &f, &jobs, &n, &e) < 0)
 		return;
+	crash_point("settle-queue");
 	for (i = 0; i < n; i++) {
 		if (strcmp(jobs[i].id, self->id) == 0)
 			continue;
@@ -616,28 +620,36 @@ unsupervised_end(const struct job *j, const char *boot_id,
 }
 
 /*
- * Decides, from outside any transaction, how an active row must end: fills
- * end and returns true when its supervisor is gone and its process too.
+ * Settles j when its supervisor is gone and its process too. j was read
+ * before the lock was probed: meanwhile its supervisor may have started
+ * the command, recorded its pid and died. Only a row read after the lock
+ * was found free holds all its supervisor ever wrote (reconcile_all).
  */
-static bool
-settle_decision(const struct life *l, const struct job *j,
-    const char *boot_id, struct job_end *end)
-{
-	if (!job_status_active(j->status) || life_supervised(l, j->id))
-		return false;
-	return unsupervised_end(j, boot_id, end);
-}
-
 int
 life_reconcile(const struct life *l, const struct job *j, bool *settled,
     struct err *e)
 {
 	struct job_end end;
+	struct job now;
+	struct err ge;
 	char boot_id[64];
+	bool lost;
 
 	*settled = false;
+	if (!job_status_active(j->status) || life_supervised(l, j->id))
+		return 0;
+	if (store_job_get(l->store, j->id, &now, &ge) < 0) {
+		if (ge.code == ERR_NOT_FOUND)
+			return 0;	/* it ended and was cleaned */
+		if (e != NULL)
+			*e = ge;
+		return -1;
+	}
 	proc_boot_id(boot_id, sizeof(boot_id));
-	if (!settle_decision(l, j, boot_id, &end))
+	lost = job_status_active(now.status) &&
+	    unsupervised_end(&now, boot_id, &end);
+	job_free(&now);
+	if (!lost)
 		return 0;
 	if (life_finish(l->store, j->id, &end, NULL, settled, e) < 0)
 		return -1;
