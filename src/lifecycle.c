@@ -29,8 +29,11 @@ life_crash_point(const char *point)
 
 	if (crash != NULL && strcmp(crash, point) == 0)
 		raise(SIGKILL);
-	if (stop != NULL && strcmp(stop, point) == 0)
+	if (stop != NULL && strcmp(stop, point) == 0) {
+		/* Once: the supervisor started next must not stop too. */
+		unsetenv("JOB_TEST_STOP");
 		raise(SIGSTOP);
+	}
 }
 
 /* --- how an end is decided and written --- */
@@ -273,6 +276,7 @@ settle_queue(const struct life *l, const struct job *self, bool *orphaned)
 	f.queue = self->queue;
 	if (store_job_list(l->store, &f, &jobs, &n, &e) < 0)
 		return;
+	life_crash_point("settle-queue");
 	for (i = 0; i < n; i++) {
 		if (strcmp(jobs[i].id, self->id) == 0)
 			continue;
@@ -706,36 +710,40 @@ unsupervised_end(const struct job *j, const char *boot_id,
 }
 
 /*
- * Decides, from outside any transaction, how an active row must end: fills
- * end (with started as its storage) and returns true when its supervisor
- * is gone: as the supervisor said in its last word, or, when it left none,
- * once its process is gone too.
+ * Settles j when its supervisor is gone: as the supervisor said in its
+ * last word, or, when it left none, once its process is gone too. j was
+ * read before the lock was probed: meanwhile its supervisor may have
+ * started the command, recorded its pid and died. Only a row read after
+ * the lock was found free holds all its supervisor ever wrote
+ * (reconcile_all).
  */
-static bool
-settle_decision(const struct life *l, const struct job *j,
-    const char *boot_id, struct job_end *end, struct job *started)
-{
-	char note[LIFE_NOTE_MAX];
-
-	if (!job_status_active(j->status) ||
-	    lock_probe(l->home, j->id, note, sizeof(note)) == LOCK_HELD)
-		return false;
-	if (life_end_from_note(note, j, end, started))
-		return true;
-	return unsupervised_end(j, boot_id, end);
-}
-
 int
 life_reconcile(const struct life *l, const struct job *j, bool *settled,
     struct err *e)
 {
 	struct job_end end;
-	struct job started;
-	char boot_id[64];
+	struct job now, started;
+	struct err ge;
+	char boot_id[64], note[LIFE_NOTE_MAX];
+	bool lost;
 
 	*settled = false;
+	if (!job_status_active(j->status) ||
+	    lock_probe(l->home, j->id, note, sizeof(note)) == LOCK_HELD)
+		return 0;
+	if (store_job_get(l->store, j->id, &now, &ge) < 0) {
+		if (ge.code == ERR_NOT_FOUND)
+			return 0;	/* it ended and was cleaned */
+		if (e != NULL)
+			*e = ge;
+		return -1;
+	}
 	proc_boot_id(boot_id, sizeof(boot_id));
-	if (!settle_decision(l, j, boot_id, &end, &started))
+	lost = job_status_active(now.status) &&
+	    (life_end_from_note(note, &now, &end, &started) ||
+	    unsupervised_end(&now, boot_id, &end));
+	job_free(&now);
+	if (!lost)
 		return 0;
 	if (life_finish(l->store, j->id, &end, NULL, settled, e) < 0)
 		return -1;
@@ -991,6 +999,7 @@ life_stop(const struct life *l, const char *id, int sig, int64_t grace,
 			return -1;
 		if (!job_status_active(out->status))
 			return 0;
+		life_crash_point("stop-read");
 		if (!life_supervised(l, id))
 			break;
 		if (out->sup_pid > 0 &&
@@ -1013,6 +1022,13 @@ life_stop(const struct life *l, const char *id, int sig, int64_t grace,
 			    "time to be stopped", id);
 		job_pause_ms(2);
 	}
+	/* Read before the lock was found free: read again, for what its
+	 * supervisor wrote before it died (the pid of an orphan). */
+	job_free(out);
+	if (store_job_get(l->store, id, out, e) < 0)
+		return -1;
+	if (!job_status_active(out->status))
+		return 0;
 	if (life_orphan_alive(out) ? stop_orphan(l, out, sig, grace < 0 ?
 	    out->grace_ms : grace, e) < 0 :
 	    life_reconcile(l, out, &settled, e) < 0) {

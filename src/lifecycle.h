@@ -159,7 +159,7 @@ int life_finish(struct store *st, const char *id, const struct job_end *end,
 
 /* Settles every active row whose supervisor is gone. */
 int life_reconcile_all(const struct life *l, struct err *e);
-/* Settles one row (j as just read); *settled says whether it ended. */
+/* Settles j's row, read again after the probe; *settled: it ended. */
 int life_reconcile(const struct life *l, const struct job *j, bool *settled,
     struct err *e);
 /* Whether an active job's process lives on without its supervisor. */

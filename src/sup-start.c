@@ -216,10 +216,17 @@ start_job(const struct sup_spec *spec, int status_w, int verdict_r)
 	sigset_t held;
 	char nums[SUP_ARGC][SUP_NUMBUF], what[sizeof(msg.what)];
 	char *sargv[SUP_ARGC + 1];
+	const char *v;
 	int out[2] = { -1, -1 }, keep[4], devnull, rc;
 	bool zombie, waiting;
 
 	sup_reset_signals();
+	/* S was forked before the caller reached its fault points (see
+	 * life_crash_point): those are the caller's, not ours. */
+	if ((v = getenv("JOB_TEST_CRASH")) != NULL && strncmp(v, "sup-", 4))
+		unsetenv("JOB_TEST_CRASH");
+	if ((v = getenv("JOB_TEST_STOP")) != NULL && strncmp(v, "sup-", 4))
+		unsetenv("JOB_TEST_STOP");
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);

@@ -87,6 +87,72 @@ sup_of() { field "$1" .supervisor_pid; }
 	assert_no_leftovers
 }
 
+@test "a member that starts and loses its supervisor while a judge holds its old row keeps its slot" {
+	run -0 job queue s --parallel 1
+	start_job --queue s 'until [ -e go1 ]; do sleep 0.02; done'
+	first=$id
+	start_job --queue s 'echo $$ >second.pid; until [ -e go2 ]; do sleep 0.02; done'
+	second=$id
+	# A third submitter's judgement reads the queue's rows (the second
+	# still pending) and stops before it settles the lost ones.
+	JOB_TEST_STOP=settle-queue FAULT_MARK=$FAULT_MARK \
+	    "$JOB_BIN" run --queue s 'echo third' >"$BATS_TEST_TMPDIR/run.out" &
+	runpid=$!
+	wait_for state_is "$runpid" T
+	# Meanwhile the second starts, is recorded, and loses its supervisor.
+	touch go1
+	wait_for file_exists second.pid
+	pid=$(<second.pid)
+	wait_for status_is "$second" running
+	[ "$(field "$second" .pid)" = "$pid" ]
+	sup=$(sup_of "$second")
+	kill -KILL "$sup"
+	wait_for proc_gone "$sup"
+	wait_for lock_free "$second"
+	kill -CONT "$runpid"
+	wait "$runpid"
+	third=$(<"$BATS_TEST_TMPDIR/run.out")
+	[[ $third =~ $ULID_RE ]]
+	# The second's process runs on: its row stays running, the slot taken.
+	proc_alive "$pid"
+	status_is "$second" running
+	status_is "$third" pending
+	touch go2
+	wait_for proc_gone "$pid"
+	run -0 tjob 20 wait "$third"
+	run -1 tjob 20 wait "$second"
+	assert_record "$second" '.status == "interrupted" and .reason == "supervisor_lost"'
+	assert_no_leftovers
+}
+
+@test "a stop that read a pending row before the job started and lost its supervisor still stops it" {
+	run -0 job queue t --parallel 1
+	start_job --queue t 'until [ -e go1 ]; do sleep 0.02; done'
+	start_job --queue t 'echo $$ >second.pid; until [ -e go2 ]; do sleep 0.02; done'
+	second=$id
+	# The stop reads the second's row (pending, no process yet) and
+	# stops before it looks at the lock.
+	JOB_TEST_STOP=stop-read FAULT_MARK=$FAULT_MARK \
+	    "$JOB_BIN" stop --grace 1s "$second" >/dev/null 2>&1 &
+	stoppid=$!
+	wait_for state_is "$stoppid" T
+	# Meanwhile the second starts and loses its supervisor.
+	touch go1
+	wait_for file_exists second.pid
+	pid=$(<second.pid)
+	wait_for status_is "$second" running
+	sup=$(sup_of "$second")
+	kill -KILL "$sup"
+	wait_for proc_gone "$sup"
+	wait_for lock_free "$second"
+	kill -CONT "$stoppid"
+	wait "$stoppid"
+	# The stop found the orphan it did not see at first, and ended it.
+	wait_for proc_gone "$pid"
+	assert_record "$second" '.status == "stopped"'
+	assert_no_leftovers
+}
+
 @test "a waiting supervisor sleeps: no wake-ups in 5 s, and it stays small" {
 	start_job 'until [ -e go ]; do sleep 0.1; done'
 	dep=$id
