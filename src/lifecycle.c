@@ -761,7 +761,7 @@ life_reconcile_all(const struct life *l, struct err *e)
 	bool *todo = NULL;
 	char boot_id[64];
 	size_t n, i, x, nfree = 0, k = 0, count = 0;
-	int rc = 0;
+	int rc = 0, dir = -1;
 
 	if (store_job_active_ids(l->store, &ids, &n, e) < 0)
 		return -1;
@@ -771,9 +771,11 @@ life_reconcile_all(const struct life *l, struct err *e)
 	}
 	/* Whole rows only of those whose lock is free, gathered in front
 	 * with what their supervisors left in the lock. */
+	dir = lock_dir_open(l->home);
 	for (i = 0; i < n; i++) {
-		if (lock_probe(l->home, ids[i], notes[nfree],
-		    sizeof(*notes)) == LOCK_HELD)
+		if ((dir >= 0 ? lock_probe_at(dir, ids[i], notes[nfree],
+		    sizeof(*notes)) : lock_probe(l->home, ids[i], notes[nfree],
+		    sizeof(*notes))) == LOCK_HELD)
 			continue;
 		if (nfree != i)
 			memcpy(ids[nfree], ids[i], sizeof(*ids));
@@ -831,9 +833,13 @@ life_reconcile_all(const struct life *l, struct err *e)
 		goto out;
 	}
 	for (i = 0; i < k; i++)
-		if (todo[i])
+		if (todo[i] && dir >= 0)
+			lock_remove_at(dir, jobs[i].id);
+		else if (todo[i])
 			lock_remove(l->home, jobs[i].id);
 out:
+	if (dir >= 0)
+		close(dir);
 	free(ends);
 	free(starts);
 	free(todo);

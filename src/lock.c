@@ -73,10 +73,10 @@ read_note(int fd, char *note, size_t len)
 	note[n > 0 ? n : 0] = '\0';
 }
 
-enum lock_state
-lock_probe(const char *home, const char *id, char *note, size_t len)
+/* Probes the lock open on fd (or none: -1) and closes it. */
+static enum lock_state
+probe_fd(int fd, char *note, size_t len)
 {
-	int fd = open_lock(home, id);
 	enum lock_state state = LOCK_FREE;
 
 	if (note != NULL && len > 0)
@@ -89,6 +89,47 @@ lock_probe(const char *home, const char *id, char *note, size_t len)
 		read_note(fd, note, len);
 	close(fd);
 	return state;
+}
+
+enum lock_state
+lock_probe(const char *home, const char *id, char *note, size_t len)
+{
+	return probe_fd(open_lock(home, id), note, len);
+}
+
+int
+lock_dir_open(const char *home)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/logs", home);
+	return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* "<id>.lock", as home_lock_path names it within the folder. */
+static void
+lock_name(const char *id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.lock", id);
+}
+
+enum lock_state
+lock_probe_at(int dir, const char *id, char *note, size_t len)
+{
+	char name[NAME_MAX + 1];
+
+	lock_name(id, name, sizeof(name));
+	return probe_fd(openat(dir, name, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC), note, len);
+}
+
+void
+lock_remove_at(int dir, const char *id)
+{
+	char name[NAME_MAX + 1];
+
+	lock_name(id, name, sizeof(name));
+	unlinkat(dir, name, 0);
 }
 
 int

@@ -30,6 +30,14 @@ int lock_create(const char *home, const char *id, int *fd, struct err *e);
 enum lock_state lock_probe(const char *home, const char *id, char *note,
     size_t len);
 /*
+ * The same for many locks, by name in the locks folder open once
+ * (lock_dir_open; -1 when it cannot be): no path to walk for each.
+ */
+int lock_dir_open(const char *home);
+enum lock_state lock_probe_at(int dir, const char *id, char *note,
+    size_t len);
+void lock_remove_at(int dir, const char *id);
+/*
  * Blocks until the lock is free. timeout_ms < 0 waits for ever. Returns 0
  * when free (with note filled as lock_probe does), 1 on timeout.
  */
