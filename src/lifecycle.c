@@ -20,6 +20,7 @@
 #define ORPHAN_POLL_MS 10	/* watching a process that is not ours */
 #define FOLLOW_POLL_MS 20	/* a followed log that did not grow */
 #define PENDING_WAIT_MS 10000	/* a stop waiting for `running` */
+#define NOTE_BUSY_MS 100	/* recording a supervisor's note (finish_noted) */
 
 void
 life_crash_point(const char *point)
@@ -179,6 +180,29 @@ life_finish(struct store *st, const char *id, const struct job_end *end,
 	if (changed != NULL)
 		*changed = true;
 	return 1;
+}
+
+/*
+ * Records the end a supervisor left in its note. The supervisor records it
+ * too, retrying for as long as the store is busy, so a busy store is not
+ * waited for here: 0 with nothing changed, as if another had recorded it.
+ */
+static int
+finish_noted(const struct life *l, const char *id, const struct job_end *end,
+    bool *changed, struct err *e)
+{
+	int64_t was = store_set_busy_timeout(l->store, NOTE_BUSY_MS);
+	int rc = life_finish(l->store, id, end, NULL, changed, e);
+
+	store_set_busy_timeout(l->store, was);
+	if (rc < 0 && store_was_busy(l->store)) {
+		if (e != NULL)
+			err_clear(e);
+		if (changed != NULL)
+			*changed = false;
+		return 0;
+	}
+	return rc;
 }
 
 /* --- a waiting job's turn --- */
@@ -725,7 +749,7 @@ life_reconcile(const struct life *l, const struct job *j, bool *settled,
 	struct job now, started;
 	struct err ge;
 	char boot_id[64], note[LIFE_NOTE_MAX];
-	bool lost;
+	bool lost, noted;
 
 	*settled = false;
 	if (!job_status_active(j->status) ||
@@ -739,13 +763,15 @@ life_reconcile(const struct life *l, const struct job *j, bool *settled,
 		return -1;
 	}
 	proc_boot_id(boot_id, sizeof(boot_id));
-	lost = job_status_active(now.status) &&
-	    (life_end_from_note(note, &now, &end, &started) ||
+	noted = job_status_active(now.status) &&
+	    life_end_from_note(note, &now, &end, &started);
+	lost = noted || (job_status_active(now.status) &&
 	    unsupervised_end(&now, boot_id, &end));
 	job_free(&now);
 	if (!lost)
 		return 0;
-	if (life_finish(l->store, j->id, &end, NULL, settled, e) < 0)
+	if ((noted ? finish_noted(l, j->id, &end, settled, e) :
+	    life_finish(l->store, j->id, &end, NULL, settled, e)) < 0)
 		return -1;
 	if (*settled)
 		lock_remove(l->home, j->id);
@@ -760,7 +786,8 @@ life_reconcile_all(const struct life *l, struct err *e)
 	struct job_end *ends = NULL;
 	bool *todo = NULL;
 	char boot_id[64];
-	size_t n, i, x, nfree = 0, k = 0, count = 0;
+	size_t n, i, x, nfree = 0, k = 0, count = 0, noted = 0;
+	int64_t busy_was = 0;
 	int rc = 0, dir = -1;
 
 	if (store_job_active_ids(l->store, &ids, &n, e) < 0)
@@ -806,18 +833,31 @@ life_reconcile_all(const struct life *l, struct err *e)
 			x++;
 		if (!job_status_active(jobs[i].status))
 			continue;
-		todo[i] = (x < nfree && life_end_from_note(notes[x], &jobs[i],
-		    &ends[i], &starts[i])) ||
-		    unsupervised_end(&jobs[i], boot_id, &ends[i]);
+		if (x < nfree && life_end_from_note(notes[x], &jobs[i],
+		    &ends[i], &starts[i])) {
+			todo[i] = true;
+			noted++;
+		} else
+			todo[i] = unsupervised_end(&jobs[i], boot_id, &ends[i]);
 		if (todo[i])
 			count++;
 	}
 	if (count == 0)
 		goto out;
 	/* One transaction for them all: a thousand lost supervisors cost
-	 * one commit, not a thousand. */
-	if (store_batch_begin(l->store, e) < 0) {
-		rc = -1;
+	 * one commit, not a thousand. Ends all noted by live supervisors
+	 * are theirs to record when the store is busy (finish_noted). */
+	if (noted == count)
+		busy_was = store_set_busy_timeout(l->store, NOTE_BUSY_MS);
+	rc = store_batch_begin(l->store, e);
+	if (noted == count)
+		store_set_busy_timeout(l->store, busy_was);
+	if (rc < 0) {
+		if (noted == count && store_was_busy(l->store)) {
+			if (e != NULL)
+				err_clear(e);
+			rc = 0;
+		}
 		goto out;
 	}
 	for (i = 0; i < k && rc == 0; i++)
@@ -903,7 +943,7 @@ record_note(const struct life *l, const char *id, const char *note,
 	}
 	if (job_status_active(j.status) &&
 	    life_end_from_note(note, &j, &end, &started)) {
-		rc = life_finish(l->store, id, &end, NULL, NULL, e);
+		rc = finish_noted(l, id, &end, NULL, e);
 		/* As the supervisor does after its own record. */
 		if (rc == 0)
 			store_keep_first_jobs(l->store);
@@ -950,7 +990,9 @@ life_wait(const struct life *l, const char *id, int64_t deadline,
 		 * orphaned process until it goes too. */
 		if (life_reconcile(l, out, &settled, e) < 0)
 			return -1;
-		if (!settled && life_orphan_alive(out))
+		/* Not settled: its process lives on, or its end waits for a
+		 * busy store; look again shortly. */
+		if (!settled)
 			job_pause_ms(ORPHAN_POLL_MS);
 		job_free(out);
 	}

@@ -453,6 +453,21 @@ store_open(const char *home, struct store **out, struct err *e)
 	return 0;
 }
 
+int64_t
+store_set_busy_timeout(struct store *st, int64_t ms)
+{
+	int64_t was = st->busy_ms;
+
+	st->busy_ms = ms;
+	return was;
+}
+
+bool
+store_was_busy(const struct store *st)
+{
+	return st->busy;
+}
+
 void
 store_tidy(struct store *st)
 {

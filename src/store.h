@@ -20,6 +20,11 @@ struct store;
 /* Opens (and creates or migrates) $home/job.db. */
 int store_open(const char *home, struct store **out, struct err *e);
 void store_close(struct store *st);
+/* How long a store held busy by another process is waited for (ms);
+ * returns the old value. */
+int64_t store_set_busy_timeout(struct store *st, int64_t ms);
+/* Whether the last error was that: the store held busy. */
+bool store_was_busy(const struct store *st);
 /* After a job's end: copy the WAL into job.db once it has grown
  * (store_tidy), or while the store holds its first few jobs, so that a copy
  * of job.db alone holds them (store_keep_first_jobs). */

@@ -216,9 +216,10 @@ load helper
 	hold_write_lock
 	touch release
 	wait_for proc_gone "$pid"
-	# The supervisor cannot write: it keeps its lock and retries.
+	# The supervisor cannot write: it has left the end in its lock file
+	# and retries; commands that find the note do not wait for the store.
 	wait_for file_has "$(log_of "$id")" '^bye$'
-	lock_held "$id"
+	wait_for file_has "$(lock_of "$id")" '^job-end-1 failed exited 5 '
 	[ "$(db "SELECT status FROM jobs WHERE id = '$id'")" = running ]
 	run -0 job status --json "$id"
 	[ "$(jq -r .status <<<"$output")" = running ]
