@@ -132,8 +132,16 @@ mcp_end() {
 }
 
 # The workers of this test running COMMAND (wait, list...).
+# The server's own workers: a `job run` forks its job's supervisor early,
+# and that runs under the same command line until it execs.
 workers() {
-	marked_pids "^job --json $1 "
+	local pid ppid
+	for pid in $(marked_pids "^job --json $1 "); do
+		read -r _ _ _ ppid _ <"/proc/$pid/stat" 2>/dev/null || continue
+		if [[ $ppid == "$MCP_PID" ]]; then
+			echo "$pid"
+		fi
+	done
 }
 
 no_workers() {
