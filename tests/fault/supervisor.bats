@@ -315,6 +315,24 @@ sys.exit(subprocess.run(sys.argv[1:]).returncode)' "$JOB_BIN" wait --timeout 1s 
 	! grep -q "record was missing" "$(log_of "$id")" || false
 }
 
+@test "job clean while a supervisor is between its last word and its record: the job is not removed to come back without its log" {
+	JOB_TEST_STOP=sup-after-note start_job 'echo out; exit 3'
+	sup=$(db "SELECT sup_pid FROM jobs WHERE id = '$id'")
+	wait_for state_is "$sup" T
+	on_teardown kill -CONT "$sup"
+	# clean records the end from the note, then must leave the job alone
+	# while its supervisor, which would write a missing row again, lives.
+	run -0 tjob 20 clean --all
+	kill -CONT "$sup"
+	wait_for proc_gone "$sup"
+	assert_record "$id" '.status == "failed" and .exit_code == 3'
+	[ "$(cat "$(log_of "$id")")" = out ]
+	# Once the supervisor is done, clean removes the job for good.
+	run -0 tjob 20 clean --all
+	[ "$(db "SELECT count(*) FROM jobs")" = 0 ]
+	[ ! -e "$(log_of "$id")" ]
+}
+
 @test "a lock file whose note is not one is ignored: the job is settled as lost" {
 	start_job 'while [ ! -e go ]; do sleep 0.02; done'
 	sup=$(field "$id" .supervisor_pid)
