@@ -705,6 +705,14 @@ unsupervised_end(const struct job *j, const char *boot_id,
 	return true;
 }
 
+/* Whether the supervisor of j (its pid and start time) still lives: past
+ * its last word, it is recording its job's end. */
+static bool
+sup_lives(const struct job *j)
+{
+	return j->sup_pid > 0 && proc_same((pid_t)j->sup_pid, j->sup_start);
+}
+
 /*
  * Decides, from outside any transaction, how an active row must end: fills
  * end (with started as its storage) and returns true when its supervisor
@@ -754,6 +762,7 @@ life_reconcile_all(const struct life *l, struct err *e)
 	char boot_id[64];
 	size_t n, i, x, nfree = 0, k = 0, count = 0;
 	int rc = 0;
+	bool noted, others = false;
 
 	if (store_job_active_ids(l->store, &ids, &n, e) < 0)
 		return -1;
@@ -796,11 +805,16 @@ life_reconcile_all(const struct life *l, struct err *e)
 			x++;
 		if (!job_status_active(jobs[i].status))
 			continue;
-		todo[i] = (x < nfree && life_end_from_note(notes[x], &jobs[i],
-		    &ends[i], &starts[i])) ||
+		noted = x < nfree && life_end_from_note(notes[x], &jobs[i],
+		    &ends[i], &starts[i]);
+		todo[i] = noted ||
 		    unsupervised_end(&jobs[i], boot_id, &ends[i]);
-		if (todo[i])
-			count++;
+		if (!todo[i])
+			continue;
+		count++;
+		if (!noted || !sup_lives(ends[i].started != NULL ? &starts[i] :
+		    &jobs[i]))
+			others = true;
 	}
 	if (count == 0)
 		goto out;
@@ -808,7 +822,7 @@ life_reconcile_all(const struct life *l, struct err *e)
 	 * one commit, not a thousand. */
 	if (store_batch_begin(l->store, e) < 0) {
 		rc = -1;
-		goto out;
+		goto unrecorded;
 	}
 	for (i = 0; i < k && rc == 0; i++)
 		if (todo[i])
@@ -816,15 +830,24 @@ life_reconcile_all(const struct life *l, struct err *e)
 			    &todo[i], e);
 	if (rc < 0) {
 		store_batch_end(l->store, NULL);
-		goto out;
+		goto unrecorded;
 	}
 	if (store_batch_end(l->store, e) < 0) {
 		rc = -1;
-		goto out;
+		goto unrecorded;
 	}
 	for (i = 0; i < k; i++)
 		if (todo[i])
 			lock_remove(l->home, jobs[i].id);
+	goto out;
+unrecorded:
+	/* Not recorded (a store busy past our timeout, a full disk): no
+	 * error when each end is the last word of a supervisor that lives,
+	 * as it records its end itself. */
+	if (!others) {
+		err_clear(e);
+		rc = 0;
+	}
 out:
 	free(ends);
 	free(starts);
@@ -864,11 +887,30 @@ life_ended(const struct life *l, const char *id, struct job *j,
 	return 0;
 }
 
+/*
+ * An end we could not record (a store busy past our timeout, a full disk)
+ * while the supervisor that left it in its lock lives: it retries for
+ * minutes, and removes its lock file once it has recorded it. Waits for
+ * that (until deadline, as life_wait's) and returns true, or false at once
+ * when the supervisor (pid and start time in sup) is gone.
+ */
+static bool
+await_record(const struct life *l, const char *id, const struct job *sup,
+    int64_t deadline)
+{
+	if (!sup_lives(sup))
+		return false;
+	while (lock_exists(l->home, id) && sup_lives(sup) &&
+	    (deadline == 0 || job_mono_ms() < deadline))
+		job_pause_ms(ORPHAN_POLL_MS);
+	return true;
+}
+
 /* Records the end a supervisor left in its lock, if its row still waits
- * for it. */
+ * for it; deadline as life_wait's. */
 static int
 record_note(const struct life *l, const char *id, const char *note,
-    struct err *e)
+    int64_t deadline, struct err *e)
 {
 	struct job j, started;
 	struct job_end end;
@@ -893,6 +935,11 @@ record_note(const struct life *l, const char *id, const char *note,
 		/* As the supervisor does after its own record. */
 		if (rc == 0)
 			store_keep_first_jobs(l->store);
+		else if (await_record(l, id, end.started != NULL ? &started :
+		    &j, deadline)) {
+			err_clear(e);
+			rc = 0;
+		}
 	}
 	job_free(&j);
 	return rc;
@@ -928,15 +975,19 @@ life_wait(const struct life *l, const char *id, int64_t deadline,
 			}
 			/* The supervisor's last word comes before it records
 			 * the end itself: record it at once, as it would. */
-			if (record_note(l, id, note, e) < 0)
+			if (record_note(l, id, note, deadline, e) < 0)
 				return -1;
 			continue;
 		}
 		/* The supervisor is gone: settle the row, or watch the
 		 * orphaned process until it goes too. */
-		if (life_reconcile(l, out, &settled, e) < 0)
-			return -1;
-		if (!settled && life_orphan_alive(out))
+		if (life_reconcile(l, out, &settled, e) < 0) {
+			if (!await_record(l, id, out, deadline)) {
+				job_free(out);
+				return -1;
+			}
+			err_clear(e);
+		} else if (!settled && life_orphan_alive(out))
 			job_pause_ms(ORPHAN_POLL_MS);
 		job_free(out);
 	}
