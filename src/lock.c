@@ -58,7 +58,8 @@ open_lock(const char *home, const char *id)
 	char path[PATH_MAX];
 
 	home_lock_path(home, id, path, sizeof(path));
-	return open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put in its place must not hold us in open(). */
+	return open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 }
 
 /* What a free lock's holder left in it, NUL-terminated. */
