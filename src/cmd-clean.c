@@ -1,7 +1,8 @@
 /*
  * job clean: delete ended jobs and their logs. A row is deleted only while
- * it is still ended (checked in the DELETE itself) and only when no
- * supervisor holds its lock, so a starting or running job is never touched.
+ * it is still ended (checked in the DELETE itself) and only once its
+ * supervisor is gone (its lock free and its process ended), so a starting
+ * or running job is never touched, nor one whose supervisor still records.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include "json.h"
 #include "lock.h"
 #include "opt.h"
+#include "proc.h"
 #include "store.h"
 
 enum { O_OLDER = 1, O_STATUS, O_ALL, O_ALL_PROJECTS };
@@ -123,8 +125,12 @@ cmd_clean(struct ctx *ctx, struct cmd_args *a)
 		char path[PATH_MAX];
 		bool deleted;
 
-		/* A supervisor still alive may still be writing the log. */
-		if (lock_probe(ctx->home, jobs[i].id, NULL, 0) == LOCK_HELD)
+		/* A supervisor still alive may still be writing the log; past
+		 * its last word (the lock released), it would write the row
+		 * it is about to record again if it were gone. */
+		if (lock_probe(ctx->home, jobs[i].id, NULL, 0) == LOCK_HELD ||
+		    (jobs[i].sup_pid > 0 && proc_same((pid_t)jobs[i].sup_pid,
+		    jobs[i].sup_start)))
 			continue;
 		if (store_job_delete(ctx->store, jobs[i].id, &deleted,
 		    &e) < 0) {

@@ -182,20 +182,32 @@ life_finish(struct store *st, const char *id, const struct job_end *end,
 	return 1;
 }
 
+/* Whether the supervisor of j (its pid and start time) still lives: past
+ * its last word, it is recording its job's end. */
+static bool
+sup_lives(const struct job *j)
+{
+	return j->sup_pid > 0 && proc_same((pid_t)j->sup_pid, j->sup_start);
+}
+
 /*
- * Records the end a supervisor left in its note. The supervisor records it
- * too, retrying for as long as the store is busy, so a busy store is not
- * waited for here: 0 with nothing changed, as if another had recorded it.
+ * Records the end a supervisor left in its note (row: its row). The
+ * supervisor records it too, retrying for as long as the store is busy,
+ * so a busy store is not waited for here, nor another failure an error
+ * while the supervisor lives: 0 with nothing changed, as if another had
+ * recorded it.
  */
 static int
 finish_noted(const struct life *l, const char *id, const struct job_end *end,
-    bool *changed, struct err *e)
+    const struct job *row, bool *changed, struct err *e)
 {
 	int64_t was = store_set_busy_timeout(l->store, NOTE_BUSY_MS);
 	int rc = life_finish(l->store, id, end, NULL, changed, e);
 
 	store_set_busy_timeout(l->store, was);
-	if (rc < 0 && store_was_busy(l->store)) {
+	/* A full disk, too, is the supervisor's to get past while it lives. */
+	if (rc < 0 && (store_was_busy(l->store) ||
+	    sup_lives(end->started != NULL ? end->started : row))) {
 		if (e != NULL)
 			err_clear(e);
 		if (changed != NULL)
@@ -733,6 +745,7 @@ unsupervised_end(const struct job *j, const char *boot_id,
 	return true;
 }
 
+
 /*
  * Settles j when its supervisor is gone: as the supervisor said in its
  * last word, or, when it left none, once its process is gone too. j was
@@ -750,6 +763,7 @@ life_reconcile(const struct life *l, const struct job *j, bool *settled,
 	struct err ge;
 	char boot_id[64], note[LIFE_NOTE_MAX];
 	bool lost, noted;
+	int rc;
 
 	*settled = false;
 	if (!job_status_active(j->status) ||
@@ -767,11 +781,10 @@ life_reconcile(const struct life *l, const struct job *j, bool *settled,
 	    life_end_from_note(note, &now, &end, &started);
 	lost = noted || (job_status_active(now.status) &&
 	    unsupervised_end(&now, boot_id, &end));
+	rc = !lost ? 0 : noted ? finish_noted(l, j->id, &end, &now, settled,
+	    e) : life_finish(l->store, j->id, &end, NULL, settled, e);
 	job_free(&now);
-	if (!lost)
-		return 0;
-	if ((noted ? finish_noted(l, j->id, &end, settled, e) :
-	    life_finish(l->store, j->id, &end, NULL, settled, e)) < 0)
+	if (rc < 0)
 		return -1;
 	if (*settled)
 		lock_remove(l->home, j->id);
@@ -789,6 +802,7 @@ life_reconcile_all(const struct life *l, struct err *e)
 	size_t n, i, x, nfree = 0, k = 0, count = 0, noted = 0;
 	int64_t busy_was = 0;
 	int rc = 0, dir = -1;
+	bool others = false;
 
 	if (store_job_active_ids(l->store, &ids, &n, e) < 0)
 		return -1;
@@ -837,46 +851,53 @@ life_reconcile_all(const struct life *l, struct err *e)
 		    &ends[i], &starts[i])) {
 			todo[i] = true;
 			noted++;
-		} else
-			todo[i] = unsupervised_end(&jobs[i], boot_id, &ends[i]);
+			if (!sup_lives(ends[i].started != NULL ? &starts[i] :
+			    &jobs[i]))
+				others = true;
+		} else if ((todo[i] = unsupervised_end(&jobs[i], boot_id,
+		    &ends[i])))
+			others = true;
 		if (todo[i])
 			count++;
 	}
 	if (count == 0)
 		goto out;
 	/* One transaction for them all: a thousand lost supervisors cost
-	 * one commit, not a thousand. Ends all noted by live supervisors
-	 * are theirs to record when the store is busy (finish_noted). */
+	 * one commit, not a thousand. Ends all noted by supervisors are
+	 * theirs to record when the store is busy (finish_noted). */
 	if (noted == count)
 		busy_was = store_set_busy_timeout(l->store, NOTE_BUSY_MS);
 	rc = store_batch_begin(l->store, e);
 	if (noted == count)
 		store_set_busy_timeout(l->store, busy_was);
-	if (rc < 0) {
-		if (noted == count && store_was_busy(l->store)) {
-			if (e != NULL)
-				err_clear(e);
-			rc = 0;
-		}
-		goto out;
-	}
+	if (rc < 0)
+		goto unrecorded;
 	for (i = 0; i < k && rc == 0; i++)
 		if (todo[i])
 			rc = life_finish(l->store, jobs[i].id, &ends[i], NULL,
 			    &todo[i], e);
 	if (rc < 0) {
 		store_batch_end(l->store, NULL);
-		goto out;
+		goto unrecorded;
 	}
 	if (store_batch_end(l->store, e) < 0) {
 		rc = -1;
-		goto out;
+		goto unrecorded;
 	}
 	for (i = 0; i < k; i++)
 		if (todo[i] && dir >= 0)
 			lock_remove_at(dir, jobs[i].id);
 		else if (todo[i])
 			lock_remove(l->home, jobs[i].id);
+	goto out;
+unrecorded:
+	/* Not recorded (a busy store, a full disk): no error when each end
+	 * is the last word of a supervisor, which records it itself. */
+	if (!others || (noted == count && store_was_busy(l->store))) {
+		if (e != NULL)
+			err_clear(e);
+		rc = 0;
+	}
 out:
 	if (dir >= 0)
 		close(dir);
@@ -943,7 +964,7 @@ record_note(const struct life *l, const char *id, const char *note,
 	}
 	if (job_status_active(j.status) &&
 	    life_end_from_note(note, &j, &end, &started)) {
-		rc = finish_noted(l, id, &end, NULL, e);
+		rc = finish_noted(l, id, &end, &j, NULL, e);
 		/* As the supervisor does after its own record. */
 		if (rc == 0)
 			store_keep_first_jobs(l->store);
@@ -990,8 +1011,8 @@ life_wait(const struct life *l, const char *id, int64_t deadline,
 		 * orphaned process until it goes too. */
 		if (life_reconcile(l, out, &settled, e) < 0)
 			return -1;
-		/* Not settled: its process lives on, or its end waits for a
-		 * busy store; look again shortly. */
+		/* Not settled: its process lives on, or its end waits for the
+		 * store; look again shortly. */
 		if (!settled)
 			job_pause_ms(ORPHAN_POLL_MS);
 		job_free(out);

@@ -58,7 +58,8 @@ open_lock(const char *home, const char *id)
 	char path[PATH_MAX];
 
 	home_lock_path(home, id, path, sizeof(path));
-	return open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put in its place must not hold us in open(). */
+	return open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 }
 
 /* What a free lock's holder left in it, NUL-terminated. */
@@ -119,7 +120,7 @@ lock_probe_at(int dir, const char *id, char *note, size_t len)
 	char name[NAME_MAX + 1];
 
 	lock_name(id, name, sizeof(name));
-	return probe_fd(openat(dir, name, O_RDONLY | O_NOFOLLOW |
+	return probe_fd(openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC), note, len);
 }
 

@@ -33,7 +33,6 @@ struct store {
 	int64_t busy_since;	/* monotonic ms of the current wait */
 	bool batch;		/* inside store_batch_begin/end */
 	bool busy;		/* the last error was a busy lock */
-	int wal_pages;		/* the WAL's size after our last commit */
 };
 
 /* A new store's first jobs are copied into job.db at their end. */
@@ -289,7 +288,6 @@ wal_committed(void *arg, sqlite3 *db, const char *name, int pages)
 
 	(void)db;
 	(void)name;
-	st->wal_pages = pages;
 	if (pages >= CALLER_PAGES)
 		checkpoint(st);
 	return SQLITE_OK;
@@ -471,8 +469,30 @@ store_was_busy(const struct store *st)
 void
 store_tidy(struct store *st)
 {
-	if (st->wal_pages >= TIDY_PAGES)
-		checkpoint(st);
+	char wal[PATH_MAX + 8];
+	struct stat sb;
+	struct err e;
+	int page;
+
+	/* The WAL file's size, not our last commit's: a waiter may have
+	 * recorded the end, and then we committed nothing. */
+	snprintf(wal, sizeof(wal), "%s-wal", st->path);
+	if (stat(wal, &sb) < 0 ||
+	    pragma_int(st, "PRAGMA page_size", &page, &e) < 0 ||
+	    sb.st_size < (off_t)TIDY_PAGES * (page + 24))
+		return;
+	checkpoint(st);
+	/*
+	 * A passive checkpoint alone is forgotten: the next process to open
+	 * the store alone rebuilds the WAL index with every frame unchecked,
+	 * so the WAL would start over only once a caller checkpoints at
+	 * CALLER_PAGES. Start it over now if nobody else uses the store;
+	 * without waiting: a busy store leaves it to the next end.
+	 */
+	sqlite3_busy_handler(st->db, NULL, NULL);
+	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL);
+	sqlite3_busy_handler(st->db, busy_handler, st);
 }
 
 void

@@ -346,3 +346,34 @@ every_command_refuses() {
 	expect_error 1 store 'job\.db' list
 	assert_no_leftovers
 }
+
+# wal_pages: how many pages the WAL file holds (4 KiB pages, 24-byte frame
+# headers), 0 when there is none. Never through sqlite3, which would
+# checkpoint it on close.
+wal_pages() {
+	local size
+	size=$(stat -c %s "$JOB_HOME/job.db-wal" 2>/dev/null) || size=0
+	echo $(((size > 32 ? size - 32 : 0) / 4120))
+}
+
+@test "jobs ending one after another keep the WAL small: their supervisors copy it into job.db and start it over" {
+	local turn most=0 pages
+	for turn in $(seq 40); do
+		# Half with a waiter, which records the end before the
+		# supervisor does; half without.
+		if ((turn % 2)); then
+			run -0 job run --wait true
+			id=${output%% *}
+		else
+			start_job true
+		fi
+		sup=$(field "$id" .supervisor_pid)
+		wait_for lock_gone "$id"
+		wait_for proc_gone "$sup"
+		pages=$(wal_pages)
+		((pages > most)) && most=$pages
+	done
+	echo "the WAL held at most $most pages"
+	# A job writes fewer than 16 pages; supervisors copy the WAL at 64.
+	((most < 64 + 16))
+}

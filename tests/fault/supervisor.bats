@@ -255,6 +255,49 @@ con.execute("COMMIT")' "$JOB_HOME/job.db" "$BATS_TEST_TMPDIR/held" &
 	assert_no_leftovers
 }
 
+@test "a store busy past the waiter's timeout when the job ends: job wait answers with the job's end once its supervisor records it" {
+	start_job 'while [ ! -e go ]; do sleep 0.02; done; exit 5'
+	JOB_BUSY_TIMEOUT=300ms marked "$JOB_BIN" wait "$id" \
+	    >"$BATS_TEST_TMPDIR/wait.out" 2>"$BATS_TEST_TMPDIR/wait.err" &
+	waitpid=$!
+	wait_for waiting wait
+	hold_write_lock
+	touch go
+	# The waiter wakes on the supervisor's last word and cannot record
+	# it; the supervisor, retrying, can once the store is free.
+	wait_for lock_free "$id"
+	# Past the waiter's busy timeout (or the waiter gave up).
+	past=$(($(uptime_ms) + 600))
+	wait_for eval '(($(uptime_ms) >= past)) || proc_gone "$waitpid"'
+	release_write_lock
+	rc=0
+	wait "$waitpid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/wait.err"
+	[ "$rc" -eq 5 ]
+	assert_record "$id" '.status == "failed" and .exit_code == 5'
+}
+
+@test "a store busy while a supervisor is between its last word and its record: list answers, job wait waits for its record" {
+	JOB_TEST_STOP=sup-after-note start_job 'exit 5'
+	sup=$(db "SELECT sup_pid FROM jobs WHERE id = '$id'")
+	wait_for state_is "$sup" T
+	on_teardown kill -CONT "$sup"
+	hold_write_lock
+	# They cannot record the end themselves: still running, no error.
+	JOB_BUSY_TIMEOUT=300ms run -75 tjob 20 wait --timeout 1s "$id"
+	JOB_BUSY_TIMEOUT=300ms run -0 tjob 20 list
+	kill -CONT "$sup"
+	JOB_BUSY_TIMEOUT=300ms marked "$JOB_BIN" wait "$id" \
+	    >"$BATS_TEST_TMPDIR/wait.out" 2>"$BATS_TEST_TMPDIR/wait.err" &
+	waitpid=$!
+	wait_for waiting wait
+	release_write_lock
+	rc=0
+	wait "$waitpid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/wait.err"
+	[ "$rc" -eq 5 ]
+}
+
 @test "a caller killed right after the start: the supervisor records running at once" {
 	JOB_TEST_CRASH=after-spawn marked "$JOB_BIN" run 'sleep 100' || true
 	id=$(db "SELECT id FROM jobs")
@@ -313,6 +356,24 @@ sys.exit(subprocess.run(sys.argv[1:]).returncode)' "$JOB_BIN" wait --timeout 1s 
 	wait_for proc_gone "$sup"
 	assert_record "$id" '.status == "failed" and .exit_code == 3'
 	! grep -q "record was missing" "$(log_of "$id")" || false
+}
+
+@test "job clean while a supervisor is between its last word and its record: the job is not removed to come back without its log" {
+	JOB_TEST_STOP=sup-after-note start_job 'echo out; exit 3'
+	sup=$(db "SELECT sup_pid FROM jobs WHERE id = '$id'")
+	wait_for state_is "$sup" T
+	on_teardown kill -CONT "$sup"
+	# clean records the end from the note, then must leave the job alone
+	# while its supervisor, which would write a missing row again, lives.
+	run -0 tjob 20 clean --all
+	kill -CONT "$sup"
+	wait_for proc_gone "$sup"
+	assert_record "$id" '.status == "failed" and .exit_code == 3'
+	[ "$(cat "$(log_of "$id")")" = out ]
+	# Once the supervisor is done, clean removes the job for good.
+	run -0 tjob 20 clean --all
+	[ "$(db "SELECT count(*) FROM jobs")" = 0 ]
+	[ ! -e "$(log_of "$id")" ]
 }
 
 @test "a lock file whose note is not one is ignored: the job is settled as lost" {
