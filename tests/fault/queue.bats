@@ -87,6 +87,22 @@ sup_of() { field "$1" .supervisor_pid; }
 	assert_no_leftovers
 }
 
+# The first member of a serial queue ends (go1); the second ($second, which
+# writes its pid to second.pid) starts, is recorded with its pid ($pid),
+# and loses its supervisor (SIGKILL) while its process runs on.
+second_starts_alone() {
+	local sup
+	touch go1
+	wait_for file_exists second.pid
+	pid=$(<second.pid)
+	wait_for status_is "$second" running
+	[ "$(field "$second" .pid)" = "$pid" ]
+	sup=$(sup_of "$second")
+	kill -KILL "$sup"
+	wait_for proc_gone "$sup"
+	wait_for lock_free "$second"
+}
+
 @test "a member that starts and loses its supervisor while a judge holds its old row keeps its slot" {
 	run -0 job queue s --parallel 1
 	start_job --queue s 'until [ -e go1 ]; do sleep 0.02; done'
@@ -100,15 +116,7 @@ sup_of() { field "$1" .supervisor_pid; }
 	runpid=$!
 	wait_for state_is "$runpid" T
 	# Meanwhile the second starts, is recorded, and loses its supervisor.
-	touch go1
-	wait_for file_exists second.pid
-	pid=$(<second.pid)
-	wait_for status_is "$second" running
-	[ "$(field "$second" .pid)" = "$pid" ]
-	sup=$(sup_of "$second")
-	kill -KILL "$sup"
-	wait_for proc_gone "$sup"
-	wait_for lock_free "$second"
+	second_starts_alone
 	kill -CONT "$runpid"
 	wait "$runpid"
 	third=$(<"$BATS_TEST_TMPDIR/run.out")
@@ -137,14 +145,7 @@ sup_of() { field "$1" .supervisor_pid; }
 	stoppid=$!
 	wait_for state_is "$stoppid" T
 	# Meanwhile the second starts and loses its supervisor.
-	touch go1
-	wait_for file_exists second.pid
-	pid=$(<second.pid)
-	wait_for status_is "$second" running
-	sup=$(sup_of "$second")
-	kill -KILL "$sup"
-	wait_for proc_gone "$sup"
-	wait_for lock_free "$second"
+	second_starts_alone
 	kill -CONT "$stoppid"
 	wait "$stoppid"
 	# The stop found the orphan it did not see at first, and ended it.
