@@ -180,21 +180,13 @@ env_set() {
 }
 
 @test "a lock file replaced by a FIFO or a symbolic link hangs no command; the job is settled" {
-	start_job 'sleep 100'
-	sup=$(field "$id" .supervisor_pid)
-	pid=$(field "$id" .pid)
-	kill -KILL "$sup" "$pid"
-	wait_for proc_gone "$pid"
+	start_lost_job 'sleep 100'
 	rm "$(lock_of "$id")"
 	mkfifo "$(lock_of "$id")"
 	# Opening a FIFO for reading waits for a writer: never here.
 	run -0 tjob 10 list --all
 	assert_record "$id" '.status == "interrupted" and .reason == "supervisor_lost"'
-	start_job 'sleep 100'
-	sup=$(field "$id" .supervisor_pid)
-	pid=$(field "$id" .pid)
-	kill -KILL "$sup" "$pid"
-	wait_for proc_gone "$pid"
+	start_lost_job 'sleep 100'
 	rm "$(lock_of "$id")"
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	ln -s "$BATS_TEST_TMPDIR/fifo" "$(lock_of "$id")"

@@ -377,12 +377,7 @@ sys.exit(subprocess.run(sys.argv[1:]).returncode)' "$JOB_BIN" wait --timeout 1s 
 }
 
 @test "a lock file whose note is not one is ignored: the job is settled as lost" {
-	start_job 'while [ ! -e go ]; do sleep 0.02; done'
-	sup=$(field "$id" .supervisor_pid)
-	pid=$(field "$id" .pid)
-	kill -KILL "$sup" "$pid"
-	wait_for proc_gone "$pid"
-	wait_for lock_free "$id"
+	start_lost_job 'while [ ! -e go ]; do sleep 0.02; done'
 	printf 'job-end-1 completed exited 0 0 1 0 0 0 0 0 0 trailing\n' >"$(lock_of "$id")"
 	assert_record "$id" '.status == "interrupted" and .reason == "supervisor_lost"'
 }

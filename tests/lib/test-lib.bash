@@ -64,6 +64,7 @@
 #                             lock or sleeping between polls) now
 #   log_of ID, lock_of ID     the job's log and lock paths
 #   log_size_is ID N          the log holds N bytes now
+#   start_lost_job CMD        a job ($id) whose supervisor and process are killed
 #   lock_held ID, lock_free ID            its supervisor holds the lock
 #   lock_gone ID              its lock file is removed (the supervisor is done)
 #   file_exists F, file_has F ERE, file_size F
@@ -592,6 +593,18 @@ lock_held() {
 
 lock_free() {
 	! lock_held "$1"
+}
+
+# Starts CMD as a job ($id) and kills its supervisor and its process, as
+# a crash would: the row stays running, its lock free.
+start_lost_job() {
+	local sup pid
+	start_job "$@"
+	sup=$(field "$id" .supervisor_pid)
+	pid=$(field "$id" .pid)
+	kill -KILL "$sup" "$pid"
+	wait_for proc_gone "$pid"
+	wait_for lock_free "$id"
 }
 
 lock_gone() {
