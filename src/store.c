@@ -42,12 +42,12 @@ struct store {
  * commit after one pays a third to restart the WAL. Callers are waited on,
  * so they leave the WAL to the supervisors, which copy it into job.db at a
  * job's end once it holds TIDY_PAGES (store_tidy); a caller steps in only
- * when the WAL has grown past CALLER_PAGES, as it does while no job ends.
+ * when the WAL has grown past 512 pages (SQLite's own autocheckpoint, set
+ * in connect), as it does while no job ends.
  * Every process that opens the store alone reads the whole WAL to rebuild
  * its index, so neither may grow large.
  */
 #define TIDY_PAGES 64
-#define CALLER_PAGES 512
 
 static const char *const migrations[] = {
 	/* 1: the jobs table. */
@@ -280,19 +280,6 @@ checkpoint(struct store *st)
 	    NULL, NULL);
 }
 
-/* Replaces SQLite's automatic checkpoint (see CALLER_PAGES). */
-static int
-wal_committed(void *arg, sqlite3 *db, const char *name, int pages)
-{
-	struct store *st = arg;
-
-	(void)db;
-	(void)name;
-	if (pages >= CALLER_PAGES)
-		checkpoint(st);
-	return SQLITE_OK;
-}
-
 static int
 migrate(struct store *st, struct err *e)
 {
@@ -375,9 +362,8 @@ connect(struct store *st, struct err *e)
 	 * NORMAL is durable against crashes of any process in WAL mode.
 	 */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	sqlite3_wal_hook(st->db, wal_committed, st);
 	return exec_sql(st, "PRAGMA synchronous=NORMAL;"
-	    " PRAGMA journal_size_limit=0", e);
+	    " PRAGMA journal_size_limit=0; PRAGMA wal_autocheckpoint=512", e);
 }
 
 /*
@@ -481,13 +467,13 @@ store_tidy(struct store *st)
 	    pragma_int(st, "PRAGMA page_size", &page, &e) < 0 ||
 	    sb.st_size < (off_t)TIDY_PAGES * (page + 24))
 		return;
-	checkpoint(st);
 	/*
 	 * A passive checkpoint alone is forgotten: the next process to open
 	 * the store alone rebuilds the WAL index with every frame unchecked,
 	 * so the WAL would start over only once a caller checkpoints at
-	 * CALLER_PAGES. Start it over now if nobody else uses the store;
-	 * without waiting: a busy store leaves it to the next end.
+	 * 512 pages. TRUNCATE copies the WAL and starts it over when nobody
+	 * else uses the store; without waiting: a busy store makes it a
+	 * passive copy (SQLite's own fallback), and the next end retries.
 	 */
 	sqlite3_busy_handler(st->db, NULL, NULL);
 	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
